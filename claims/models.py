@@ -1,0 +1,356 @@
+"""Predicates, claims, their appearances in sources, and editor-asserted relations."""
+
+from django.db import models
+from django.db.models import Q
+
+from sources.models import Entity, Source
+from tracker.models import (
+    KEY_MAX_LENGTH,
+    Precision,
+    TimestampedModel,
+    date_has_precision,
+    key_validator,
+)
+
+
+class ValueType(models.TextChoices):
+    QUANTITY = "quantity"
+    DATE = "date"
+    ENTITY = "entity"
+    TEXT = "text"
+
+
+class Predicate(TimestampedModel):
+    """What is claimed about a subject: `number of fighters who escaped`, `controlled by`."""
+
+    key = models.CharField(max_length=KEY_MAX_LENGTH, unique=True, validators=[key_validator])
+    name = models.CharField(max_length=300)
+    # normalize_name(name); indexed for look-up by name (predicate_lookup).
+    normalized_name = models.CharField(max_length=300, db_index=True, editable=False)
+    value_type = models.CharField(max_length=10, choices=ValueType.choices)
+    unit = models.CharField(
+        max_length=50, blank=True, help_text="The unit quantities are compared in."
+    )
+    functional = models.BooleanField(
+        default=False, help_text="One true entity at a time: two different entities conflict."
+    )
+    time_varying = models.BooleanField(
+        default=False, help_text="Claims conflict only where their valid times overlap."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(key=""), name="claims_predicate_key_not_empty"),
+            models.CheckConstraint(
+                condition=Q(value_type__in=ValueType.values),
+                name="claims_predicate_value_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(functional=False) | Q(value_type=ValueType.ENTITY),
+                name="claims_predicate_functional_only_for_entities",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit="") | Q(value_type=ValueType.QUANTITY),
+                name="claims_predicate_unit_only_for_quantities",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PredicateAlias(models.Model):
+    predicate = models.ForeignKey(Predicate, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=300)
+    # normalize_name(name); indexed for look-up by alias (predicate_lookup).
+    normalized = models.CharField(max_length=300, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "predicate aliases"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predicate", "normalized"],
+                name="claims_predicatealias_unique_per_predicate",
+            ),
+            models.CheckConstraint(
+                condition=~Q(normalized=""), name="claims_predicatealias_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _only_value_columns(value_type: str) -> Q:
+    """The value columns of one value type may be set; every other value column is empty."""
+    empty = {
+        ValueType.QUANTITY: Q(quantity_low__isnull=True, quantity_high__isnull=True),
+        ValueType.DATE: Q(date_from__isnull=True, date_to__isnull=True),
+        ValueType.ENTITY: Q(value_entity__isnull=True),
+        ValueType.TEXT: Q(value_text=""),
+    }
+    present = {
+        ValueType.QUANTITY: Q(quantity_low__isnull=False) | Q(quantity_high__isnull=False),
+        ValueType.DATE: Q(date_from__isnull=False) | Q(date_to__isnull=False),
+        ValueType.ENTITY: Q(value_entity__isnull=False),
+        ValueType.TEXT: ~Q(value_text=""),
+    }
+    condition = Q(value_type=value_type)
+    for other, empty_condition in empty.items():
+        condition &= present[other] if other == value_type else empty_condition
+    return condition
+
+
+class ClaimStatus(models.TextChoices):
+    UNREVIEWED = "unreviewed"
+    UNDER_REVIEW = "under_review", "under review"
+    VETTED = "vetted"
+    DISPUTED = "disputed"
+    REFUTED = "refuted"
+    RETRACTED = "retracted"
+
+
+class Claim(TimestampedModel):
+    """One discrete, checkable statement, structured where possible.
+
+    A quantity is kept twice: as written in the claimset (`quantity_given_*`, in the unit the
+    source used, exported as such) and as the interval compared (`quantity_low`/`quantity_high`,
+    in the predicate's unit). Dates are intervals of days whose ends keep their precision.
+    """
+
+    Status = ClaimStatus
+
+    key = models.CharField(
+        max_length=KEY_MAX_LENGTH,
+        unique=True,
+        validators=[key_validator],
+        help_text="Stable external id; generated when left empty.",
+    )
+    text = models.TextField(help_text="The canonical wording of the claim.")
+    subject = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, null=True, blank=True, related_name="claims_about"
+    )
+    predicate = models.ForeignKey(
+        Predicate, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    value_type = models.CharField(
+        max_length=10, choices=ValueType.choices, blank=True, help_text="Empty: no value."
+    )
+    value_as_written = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='The phrase the value was parsed from: "at least 400".',
+    )
+    quantity_low = models.FloatField(null=True, blank=True, help_text="In the predicate's unit.")
+    quantity_high = models.FloatField(null=True, blank=True, help_text="In the predicate's unit.")
+    quantity_low_inclusive = models.BooleanField(default=True)
+    quantity_high_inclusive = models.BooleanField(default=True)
+    quantity_given_low = models.FloatField(null=True, blank=True)
+    quantity_given_high = models.FloatField(null=True, blank=True)
+    quantity_given_unit = models.CharField(max_length=50, blank=True)
+    date_from = models.DateField(null=True, blank=True)
+    date_from_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
+    date_to = models.DateField(null=True, blank=True, help_text="The last day of the interval.")
+    date_to_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
+    value_entity = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, null=True, blank=True, related_name="claims_valued"
+    )
+    value_text = models.TextField(blank=True)
+    negated = models.BooleanField(
+        default=False, help_text="The claim says the value does NOT hold."
+    )
+    valid_from = models.DateField(null=True, blank=True)
+    valid_from_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
+    valid_to = models.DateField(null=True, blank=True, help_text="The last day the claim holds.")
+    valid_to_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
+    valid_as_written = models.CharField(max_length=300, blank=True)
+    location = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, null=True, blank=True, related_name="claims_located"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.UNREVIEWED, db_index=True
+    )
+
+    class Meta:
+        ordering = ["key"]
+        indexes = [
+            # Claims about one subject and predicate: the contradiction candidates of a claim.
+            models.Index(fields=["subject", "predicate"], name="claims_claim_subject_pred"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(key=""), name="claims_claim_key_not_empty"),
+            models.CheckConstraint(condition=~Q(text=""), name="claims_claim_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(status__in=ClaimStatus.values), name="claims_claim_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    value_type="",
+                    quantity_low__isnull=True,
+                    quantity_high__isnull=True,
+                    date_from__isnull=True,
+                    date_to__isnull=True,
+                    value_entity__isnull=True,
+                    value_text="",
+                )
+                | _only_value_columns(ValueType.QUANTITY)
+                | _only_value_columns(ValueType.DATE)
+                | _only_value_columns(ValueType.ENTITY)
+                | _only_value_columns(ValueType.TEXT),
+                name="claims_claim_value_matches_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_type="") | Q(predicate__isnull=False),
+                name="claims_claim_value_has_predicate",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_low__isnull=True)
+                | Q(quantity_high__isnull=True)
+                | Q(quantity_low__lte=models.F("quantity_high")),
+                name="claims_claim_quantity_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_from__isnull=True)
+                | Q(date_to__isnull=True)
+                | Q(date_from__lte=models.F("date_to")),
+                name="claims_claim_date_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=models.F("valid_to")),
+                name="claims_claim_valid_ordered",
+            ),
+            models.CheckConstraint(
+                condition=date_has_precision("date_from"), name="claims_claim_date_from_precision"
+            ),
+            models.CheckConstraint(
+                condition=date_has_precision("date_to"), name="claims_claim_date_to_precision"
+            ),
+            models.CheckConstraint(
+                condition=date_has_precision("valid_from"), name="claims_claim_valid_from_precision"
+            ),
+            models.CheckConstraint(
+                condition=date_has_precision("valid_to"), name="claims_claim_valid_to_precision"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_structured(self) -> bool:
+        return bool(self.subject_id and self.predicate_id and self.value_type)
+
+
+class Stance(models.TextChoices):
+    ASSERTS = "asserts"
+    REPORTS = "reports", "reports (relays without endorsing)"
+    DENIES = "denies"
+    QUESTIONS = "questions"
+
+
+class Appearance(TimestampedModel):
+    """A claim made in a source: the exact quote, who said it and whom it was attributed to.
+
+    Kept in the claims app (not beside Source) so that `sources` never depends on `claims`.
+    """
+
+    Stance = Stance
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="appearances")
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order among the claim's appearances, as the claimset lists them."
+    )
+    quote = models.TextField(blank=True, help_text="The exact words in the source's text.")
+    speaker = models.ForeignKey(
+        Entity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appearances_as_speaker",
+    )
+    speaker_description = models.CharField(
+        max_length=300, blank=True, help_text='An unnamed speaker: "a Libyan commander".'
+    )
+    stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.ASSERTS)
+    via = models.ManyToManyField(
+        Source,
+        through="AppearanceVia",
+        blank=True,
+        related_name="relayed_appearances",
+        help_text='Sources the statement is attributed to ("according to an AFP report").',
+    )
+
+    class Meta:
+        ordering = ["claim", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "position"], name="claims_appearance_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=Stance.values), name="claims_appearance_stance_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(speaker__isnull=True) | Q(speaker_description=""),
+                name="claims_appearance_one_kind_of_speaker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} in {self.source_id}"
+
+
+class AppearanceVia(models.Model):
+    appearance = models.ForeignKey(Appearance, on_delete=models.CASCADE, related_name="via_links")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="via_links")
+
+    class Meta:
+        verbose_name = "appearance attributed to"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appearance", "source"], name="claims_appearancevia_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appearance_id} via {self.source_id}"
+
+
+class RelationType(models.TextChoices):
+    CONTRADICTS = "contradicts"
+    SUPPORTS = "supports"
+    DUPLICATE = "duplicate"
+    REFINES = "refines"
+
+
+class ClaimRelation(TimestampedModel):
+    """An editor-asserted link between two claims."""
+
+    Type = RelationType
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_from")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_to")
+    type = models.CharField(max_length=12, choices=Type.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["from_claim", "to_claim", "type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_claim", "to_claim", "type"], name="claims_claimrelation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_claim=models.F("to_claim")),
+                name="claims_claimrelation_not_self",
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=RelationType.values), name="claims_claimrelation_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_claim_id} {self.type} {self.to_claim_id}"
