@@ -48,7 +48,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set SECRET_KEY (see .env.example), or DEBUG=true for local work."
+            "SECRET_KEY is not set: set SECRET_KEY (see .env.example), or DEBUG=true locally."
         )
     SECRET_KEY = "insecure-local-development-key-never-used-with-debug-off"  # noqa: S105
 
