@@ -12,6 +12,7 @@ record of the same key: fields it leaves out take their defaults (a claim's revi
 which the claimset does not carry, is kept).
 """
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -47,7 +48,7 @@ from sources.models import (
     SourceCitation,
 )
 from sources.url_normalization import normalize_url
-from tracker.bulk import delete_in, filter_in, insert_rows, update_rows
+from tracker.bulk import delete_in, filter_in, gc_paused, insert_rows, update_rows
 from tracker.errors import ApplicationError, FieldError
 from tracker.models import KEY_PATTERN
 
@@ -82,7 +83,19 @@ FIELDS = {
     "relations": ({"claims", "type"}, {"note"}),
 }
 APPEARANCE_FIELDS = ({"source"}, {"quote", "speaker", "via", "stance"})
+QUANTITY_FIELDS = (set(), {"low", "high", "unit", "as_written"})
+INTERVAL_FIELDS = (set(), {"from", "to", "as_written"})
 SECTIONS = tuple(FIELDS)
+# Every field a record may have, by id() of its (required, optional) pair: built once.
+_ALLOWED: dict[int, set[str]] = {}
+
+# Django's TextChoices.values builds a new list on every access: taken once here.
+OUTLET_KINDS = ("", *OutletKind.values)
+RELIABILITIES = ("", *Reliability.values)
+ENTITY_KINDS = tuple(EntityKind.values)
+VALUE_TYPES = tuple(ValueType.values)
+STANCES = tuple(Stance.values)
+RELATION_TYPES = tuple(RelationType.values)
 
 _KEY = re.compile(KEY_PATTERN)
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -149,6 +162,20 @@ def _number(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
+# Claimsets repeat their phrases ("at least 400", "late last year" in sources of one month):
+# the parsers are pure, so each phrase is parsed once per process.
+_parse_quantity = functools.lru_cache(maxsize=8192)(values.parse_quantity)
+_parse_date_phrase = functools.lru_cache(maxsize=8192)(values.parse_date_phrase)
+_parse_valid_phrase = functools.lru_cache(maxsize=8192)(values.parse_valid_phrase)
+_normalize_name = functools.lru_cache(maxsize=65536)(values.normalize_name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unit_factor(from_unit: str, to_unit: str) -> Decimal:
+    """What one `from_unit` is in `to_unit`; ValueParseError across dimensions."""
+    return values.convert(Decimal(1), from_unit, to_unit)
+
+
 def _same_bound(given: Decimal | None, parsed: Decimal | None) -> bool:
     """Equal ends, allowing for the float an export wrote (0.9 * 123456789.123 and so on)."""
     if given is None or parsed is None:
@@ -175,23 +202,27 @@ class _Reader:
         if not isinstance(items, list):
             self.error(section, f"expected a list, got {_describe(items)}")
             return []
-        required, optional = FIELDS[section]
         out = []
         for i, record in enumerate(items):
             path = f"{section}[{i}]"
-            if self.fields(record, path, required, optional):
+            if self.fields(record, path, FIELDS[section]):
                 out.append((path, record))
         return out
 
-    def fields(self, record: Any, path: str, required: set, optional: set) -> bool:
+    def fields(self, record: Any, path: str, spec: tuple[set[str], set[str]]) -> bool:
+        """Whether `record` is an object; its unknown and missing fields reported."""
         if not isinstance(record, dict):
             self.error(path, f"expected an object, got {_describe(record)}")
             return False
-        for name in record:
-            if name not in required and name not in optional:
-                self.error(f"{path}.{name}", f'unknown field "{name}"')
-        for name in sorted(required):
-            if name not in record:
+        required, optional = spec
+        allowed = _ALLOWED.get(id(spec)) or _ALLOWED.setdefault(id(spec), required | optional)
+        # Cheap subset tests first: the loops below run only for a record with an error.
+        if not allowed.issuperset(record):
+            for name in record:
+                if name not in allowed:
+                    self.error(f"{path}.{name}", f'unknown field "{name}"')
+        if not required.issubset(record):
+            for name in sorted(required - record.keys()):
                 self.error(f"{path}.{name}", "required")
         return True
 
@@ -235,10 +266,12 @@ class _Reader:
         value = self.text(record, name, path, max_length=max_length)
         return value or None
 
-    def choice(self, record: dict, name: str, path: str, choices: list[str], default="") -> str:
+    def choice(
+        self, record: dict, name: str, path: str, choices: tuple[str, ...], default=""
+    ) -> str:
         value = record.get(name, default)
-        if value not in choices or not isinstance(value, str):
-            allowed = ", ".join(choices)
+        if not isinstance(value, str) or value not in choices:
+            allowed = ", ".join(c for c in choices if c)
             self.error(f"{path}.{name}", f"expected one of {allowed}; got {_describe(value)}")
             return default
         return value
@@ -321,13 +354,13 @@ class _NameIndex:
     def add(self, key: str, names: list[str]) -> None:
         self.keys.add(key)
         for name in names:
-            self.names[values.normalize_name(name)].add(key)
+            self.names[_normalize_name(name)].add(key)
 
     def resolve(self, reference: str) -> tuple[str | None, str | None]:
         """(key, None) when found; (None, reason) otherwise."""
         if reference in self.keys:
             return reference, None
-        found = self.names.get(values.normalize_name(reference), set())
+        found = self.names.get(_normalize_name(reference), set())
         if len(found) == 1:
             return next(iter(found)), None
         if not found:
@@ -365,6 +398,9 @@ _CLAIM_COLUMNS = (
 )
 # Columns that are foreign keys to entities or predicates: compared by key, written by id.
 _CLAIM_ENTITY_COLUMNS = ("subject", "value_entity", "location")
+_CLAIM_PLAIN_COLUMNS = tuple(
+    c for c in _CLAIM_COLUMNS if c not in (*_CLAIM_ENTITY_COLUMNS, "predicate")
+)
 
 _EMPTY_VALUE = {
     "value_type": "",
@@ -455,9 +491,9 @@ class _Importer:
         return {
             "name": r.text(rec, "name", path, max_length=300, blank=False),
             "url": url,
-            "kind": r.choice(rec, "kind", path, ["", *OutletKind.values]),
+            "kind": r.choice(rec, "kind", path, OUTLET_KINDS),
             "country": country,
-            "reliability": r.choice(rec, "reliability", path, ["", *Reliability.values]),
+            "reliability": r.choice(rec, "reliability", path, RELIABILITIES),
         }
 
     def read_entity(self, path: str, rec: dict) -> dict:
@@ -465,8 +501,8 @@ class _Importer:
         name = r.text(rec, "name", path, max_length=300, blank=False)
         return {
             "name": name,
-            "normalized_name": values.normalize_name(name),
-            "kind": r.choice(rec, "kind", path, EntityKind.values, default=EntityKind.OTHER),
+            "normalized_name": _normalize_name(name),
+            "kind": r.choice(rec, "kind", path, ENTITY_KINDS, default=EntityKind.OTHER),
             "affiliation": r.reference(rec, "affiliation", path),
             "role": r.text(rec, "role", path, max_length=300),
             "aliases": self.read_aliases(rec, path),
@@ -477,7 +513,7 @@ class _Importer:
         seen: set[str] = set()
         out = []
         for alias in aliases:
-            normalized = values.normalize_name(alias)
+            normalized = _normalize_name(alias)
             if (
                 normalized and normalized not in seen
             ):  # spellings that normalise alike are one alias
@@ -488,7 +524,7 @@ class _Importer:
     def read_predicate(self, path: str, rec: dict) -> dict:
         r = self.reader
         name = r.text(rec, "name", path, max_length=300, blank=False)
-        value_type = r.choice(rec, "value_type", path, ValueType.values, default=ValueType.TEXT)
+        value_type = r.choice(rec, "value_type", path, VALUE_TYPES, default=ValueType.TEXT)
         unit = r.text(rec, "unit", path, max_length=50)
         functional = r.boolean(rec, "functional", path)
         if functional and value_type != ValueType.ENTITY:
@@ -497,7 +533,7 @@ class _Importer:
             r.error(f"{path}.unit", "only a quantity predicate has a unit")
         return {
             "name": name,
-            "normalized_name": values.normalize_name(name),
+            "normalized_name": _normalize_name(name),
             "value_type": value_type,
             "unit": unit,
             "functional": functional,
@@ -545,11 +581,7 @@ class _Importer:
         value_kind, value = "", None
         if rec.get("value") is not None:
             raw = rec["value"]
-            if (
-                not isinstance(raw, dict)
-                or len(raw) != 1
-                or next(iter(raw)) not in ValueType.values
-            ):
+            if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in VALUE_TYPES:
                 r.error(
                     f"{path}.value",
                     'expected one of {"quantity": ...}, {"date": ...}, '
@@ -564,7 +596,7 @@ class _Importer:
         checked = []
         for i, appearance in enumerate(appearances):
             a_path = f"{path}.appearances[{i}]"
-            if r.fields(appearance, a_path, *APPEARANCE_FIELDS):
+            if r.fields(appearance, a_path, APPEARANCE_FIELDS):
                 checked.append((a_path, appearance))
         return _Claim(
             path=path,
@@ -634,7 +666,7 @@ class _Importer:
         }
 
         # Entities: by key, and by normalised name or alias for references that are not keys.
-        entity_norms = {values.normalize_name(ref) for ref in entity_refs}
+        entity_norms = {_normalize_name(ref) for ref in entity_refs}
         entity_columns = (
             "id",
             "key",
@@ -670,7 +702,7 @@ class _Importer:
         self.stored_entities = stored
         self.stored_entity_aliases = stored_aliases
 
-        predicate_norms = {values.normalize_name(ref) for ref in predicate_refs}
+        predicate_norms = {_normalize_name(ref) for ref in predicate_refs}
         predicate_columns = (
             "id",
             "key",
@@ -925,7 +957,7 @@ class _Importer:
             unit = claim.value.get("unit") if isinstance(claim.value.get("unit"), str) else ""
         self.new_predicates[key] = {
             "name": claim.predicate.strip()[:300],
-            "normalized_name": values.normalize_name(claim.predicate),
+            "normalized_name": _normalize_name(claim.predicate),
             "value_type": claim.value_kind,
             "unit": unit,
             "functional": False,
@@ -987,7 +1019,7 @@ class _Importer:
                 if self.source_info(via_key) is None:
                     self.error(f"{a_path}.via[{i}]", f'no source has the key "{via_key}"')
             stance = self.reader.choice(
-                appearance, "stance", a_path, Stance.values, default=Stance.ASSERTS
+                appearance, "stance", a_path, STANCES, default=Stance.ASSERTS
             )
             out.append((source_key, quote, speaker, description, stance, tuple(dict.fromkeys(via))))
         return tuple(out), earliest
@@ -1009,9 +1041,7 @@ class _Importer:
         if kind == ValueType.QUANTITY:
             return self.resolve_quantity(body, path, predicate)
         if kind == ValueType.DATE:
-            interval, as_written = self.read_interval(
-                body, path, reference, values.parse_date_phrase
-            )
+            interval, as_written = self.read_interval(body, path, reference, _parse_date_phrase)
             if interval is None:
                 return {}
             if interval.start is None and interval.end is None:
@@ -1035,7 +1065,7 @@ class _Importer:
 
     def resolve_quantity(self, body: Any, path: str, predicate: dict) -> dict:
         r = self.reader
-        if not r.fields(body, path, set(), {"low", "high", "unit", "as_written"}):
+        if not r.fields(body, path, QUANTITY_FIELDS):
             return {}
         errors_before = len(self.errors)
         given: dict[str, Decimal | None] = {}
@@ -1053,7 +1083,7 @@ class _Importer:
         parsed: values.Quantity | None = None
         if as_written:
             try:
-                parsed = values.parse_quantity(as_written)
+                parsed = _parse_quantity(as_written)
             except values.ValueParseError as exc:
                 self.error(f"{path}.as_written", str(exc))
         if len(self.errors) > errors_before:
@@ -1088,8 +1118,7 @@ class _Importer:
         predicate_unit = predicate["unit"]
         if predicate_unit and unit:
             try:
-                compared_low = None if low is None else values.convert(low, unit, predicate_unit)
-                compared_high = None if high is None else values.convert(high, unit, predicate_unit)
+                factor = _unit_factor(unit, predicate_unit)
             except values.ValueParseError:
                 self.error(
                     f"{path}.unit",
@@ -1097,6 +1126,8 @@ class _Importer:
                     "the unit of the predicate",
                 )
                 return {}
+            compared_low = None if low is None else low * factor
+            compared_high = None if high is None else high * factor
         return {
             "value_type": ValueType.QUANTITY,
             "value_as_written": as_written,
@@ -1116,7 +1147,7 @@ class _Importer:
         if isinstance(body, str):
             date = self.reader.partial_date(body, path)
             return (values.DateInterval(date, date), "") if date else (None, "")
-        if not self.reader.fields(body, path, set(), {"from", "to", "as_written"}):
+        if not self.reader.fields(body, path, INTERVAL_FIELDS):
             return None, ""
         errors_before = len(self.errors)
         start = (
@@ -1169,7 +1200,7 @@ class _Importer:
             )
             return empty
         interval, as_written = self.read_interval(
-            claim.valid, f"{claim.path}.valid", reference, values.parse_valid_phrase
+            claim.valid, f"{claim.path}.valid", reference, _parse_valid_phrase
         )
         if interval is None:
             return empty
@@ -1180,7 +1211,7 @@ class _Importer:
         seen: dict[tuple, str] = {}
         for path, rec in self.relation_records:
             pair = rec.get("claims")
-            type_ = self.reader.choice(rec, "type", path, RelationType.values)
+            type_ = self.reader.choice(rec, "type", path, RELATION_TYPES)
             note = self.reader.text(rec, "note", path)
             if (
                 not isinstance(pair, list)
@@ -1316,7 +1347,7 @@ class _Importer:
                 {
                     f"{parent}_id": ids[key],
                     "name": alias,
-                    "normalized": values.normalize_name(alias),
+                    "normalized": _normalize_name(alias),
                 }
                 for key in alias_changed
                 for alias in rows[key]["aliases"]
@@ -1397,14 +1428,10 @@ class _Importer:
                 count.updated += 1
                 if not differs:
                     continue
-            data = {}
-            for c in _CLAIM_COLUMNS:
-                if c in _CLAIM_ENTITY_COLUMNS:
-                    data[f"{c}_id"] = entity_ids[row[c]] if row[c] else None
-                elif c == "predicate":
-                    data["predicate_id"] = predicate_ids[row[c]] if row[c] else None
-                else:
-                    data[c] = row[c]
+            data = {c: row[c] for c in _CLAIM_PLAIN_COLUMNS}
+            for c in _CLAIM_ENTITY_COLUMNS:
+                data[f"{c}_id"] = entity_ids[row[c]] if row[c] else None
+            data["predicate_id"] = predicate_ids[row["predicate"]] if row["predicate"] else None
             if key in stored:
                 changed.append({"id": stored[key]["id"], **data})
             else:
@@ -1487,6 +1514,11 @@ class _Importer:
 
 def import_claimset(document: Any) -> ImportSummary:
     """Check `document` whole, then write it; raises ClaimsetInvalid listing every error."""
+    with gc_paused():
+        return _import(document)
+
+
+def _import(document: Any) -> ImportSummary:
     importer = _Importer(document)
     if importer.read():
         importer.resolve()

@@ -23,7 +23,7 @@ class ValueType(models.TextChoices):
 class Predicate(TimestampedModel):
     """What is claimed about a subject: `number of fighters who escaped`, `controlled by`."""
 
-    key = models.CharField(max_length=KEY_MAX_LENGTH, unique=True, validators=[key_validator])
+    key = models.CharField(max_length=KEY_MAX_LENGTH, validators=[key_validator])
     name = models.CharField(max_length=300)
     # normalize_name(name); indexed for look-up by name (predicate_lookup).
     normalized_name = models.CharField(max_length=300, db_index=True, editable=False)
@@ -41,6 +41,8 @@ class Predicate(TimestampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
+            # Named, rather than unique=True, which adds a LIKE-pattern index no query uses.
+            models.UniqueConstraint(fields=["key"], name="claims_predicate_key_unique"),
             models.CheckConstraint(condition=~Q(key=""), name="claims_predicate_key_not_empty"),
             models.CheckConstraint(
                 condition=Q(value_type__in=ValueType.values),
@@ -124,13 +126,17 @@ class Claim(TimestampedModel):
 
     key = models.CharField(
         max_length=KEY_MAX_LENGTH,
-        unique=True,
         validators=[key_validator],
         help_text="Stable external id; generated when left empty.",
     )
     text = models.TextField(help_text="The canonical wording of the claim.")
     subject = models.ForeignKey(
-        Entity, on_delete=models.PROTECT, null=True, blank=True, related_name="claims_about"
+        Entity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims_about",
+        db_index=False,  # claims_claim_subject_pred leads with subject and serves its look-ups
     )
     predicate = models.ForeignKey(
         Predicate, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
@@ -169,17 +175,19 @@ class Claim(TimestampedModel):
     location = models.ForeignKey(
         Entity, on_delete=models.PROTECT, null=True, blank=True, related_name="claims_located"
     )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.UNREVIEWED, db_index=True
-    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNREVIEWED)
 
     class Meta:
         ordering = ["key"]
         indexes = [
             # Claims about one subject and predicate: the contradiction candidates of a claim.
             models.Index(fields=["subject", "predicate"], name="claims_claim_subject_pred"),
+            # Review queues and the vetted facts: claims filtered by status.
+            models.Index(fields=["status"], name="claims_claim_status"),
         ]
         constraints = [
+            # Named, rather than unique=True, which adds a LIKE-pattern index no query uses.
+            models.UniqueConstraint(fields=["key"], name="claims_claim_key_unique"),
             models.CheckConstraint(condition=~Q(key=""), name="claims_claim_key_not_empty"),
             models.CheckConstraint(condition=~Q(text=""), name="claims_claim_text_not_empty"),
             models.CheckConstraint(
@@ -260,7 +268,12 @@ class Appearance(TimestampedModel):
 
     Stance = Stance
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    claim = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="appearances",
+        db_index=False,  # claims_appearance_unique_position leads with claim: it serves look-ups
+    )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="appearances")
     position = models.PositiveIntegerField(
         default=0, help_text="Order among the claim's appearances, as the claimset lists them."

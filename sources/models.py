@@ -39,13 +39,13 @@ class Reliability(models.TextChoices):
 
 
 class Outlet(TimestampedModel):
-    """A publisher or other originator of sources: a wire, a paper, an armed group's media office."""
+    """A publisher or originator of sources: a wire, a paper, an armed group's media office."""
 
     Kind = OutletKind
 
     Reliability = Reliability
 
-    key = models.CharField(max_length=KEY_MAX_LENGTH, unique=True, validators=[key_validator])
+    key = models.CharField(max_length=KEY_MAX_LENGTH, validators=[key_validator])
     name = models.CharField(max_length=300)
     url = models.URLField(max_length=2000, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, blank=True)
@@ -55,6 +55,8 @@ class Outlet(TimestampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
+            # Named, rather than unique=True, which adds a LIKE-pattern index no query uses.
+            models.UniqueConstraint(fields=["key"], name="sources_outlet_key_unique"),
             models.CheckConstraint(
                 condition=~models.Q(key=""), name="sources_outlet_key_not_empty"
             ),
@@ -85,7 +87,7 @@ class Entity(TimestampedModel):
 
     Kind = EntityKind
 
-    key = models.CharField(max_length=KEY_MAX_LENGTH, unique=True, validators=[key_validator])
+    key = models.CharField(max_length=KEY_MAX_LENGTH, validators=[key_validator])
     name = models.CharField(max_length=300)
     # normalize_name(name), kept by the services; indexed for look-up by name (entity_lookup).
     normalized_name = models.CharField(max_length=300, db_index=True, editable=False)
@@ -104,6 +106,8 @@ class Entity(TimestampedModel):
         verbose_name_plural = "entities"
         ordering = ["name"]
         constraints = [
+            # Named, rather than unique=True, which adds a LIKE-pattern index no query uses.
+            models.UniqueConstraint(fields=["key"], name="sources_entity_key_unique"),
             models.CheckConstraint(
                 condition=~models.Q(key=""), name="sources_entity_key_not_empty"
             ),
@@ -147,7 +151,7 @@ class EntityAlias(models.Model):
 class Source(TimestampedModel):
     """A document: an article, report, statement or video."""
 
-    key = models.CharField(max_length=KEY_MAX_LENGTH, unique=True, validators=[key_validator])
+    key = models.CharField(max_length=KEY_MAX_LENGTH, validators=[key_validator])
     title = models.CharField(max_length=1000)
     outlet = models.ForeignKey(
         Outlet, on_delete=models.PROTECT, null=True, blank=True, related_name="sources"
@@ -174,6 +178,8 @@ class Source(TimestampedModel):
     class Meta:
         ordering = ["-published", "title"]
         constraints = [
+            # Named, rather than unique=True, which adds a LIKE-pattern index no query uses.
+            models.UniqueConstraint(fields=["key"], name="sources_source_key_unique"),
             models.CheckConstraint(
                 condition=~models.Q(key=""), name="sources_source_key_not_empty"
             ),

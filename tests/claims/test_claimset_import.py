@@ -152,12 +152,14 @@ def test_import_refuses_four_kinds_of_error_at_once_with_their_paths_and_writes_
     with pytest.raises(ClaimsetInvalid) as raised:
         import_claimset(broken)
 
-    messages = [str(e) for e in raised.value.errors]
-    assert messages == [
-        f'claims[{index["sirte-escaped-400"]}].confidence: unknown field "confidence"',
-        f'claims[{index["benghazi-2011"]}].subject: no entity has the key, name or alias "no-such-entity"',
-        f'claims[{index["benghazi-four-americans"]}].value.quantity.low: expected a number, got "four hundred"',
-        f'claims[{index["t-withdrew-derna"]}].appearances[0].quote: not found in the text of source "libya-000": "words the article never printed"',
+    at = {key: f"claims[{i}]" for key, i in index.items()}
+    assert [str(e) for e in raised.value.errors] == [
+        f'{at["sirte-escaped-400"]}.confidence: unknown field "confidence"',
+        f'{at["benghazi-2011"]}.subject: no entity has the key, name or alias "no-such-entity"',
+        f"{at['benghazi-four-americans']}.value.quantity.low: "
+        'expected a number, got "four hundred"',
+        f"{at['t-withdrew-derna']}.appearances[0].quote: not found in the text of source "
+        '"libya-000": "words the article never printed"',
     ]
     assert table_counts() == [0] * 8
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.claimset_import import import_claimset
+from tracker.bulk import gc_paused
 from tracker.errors import ApplicationError
 
 
@@ -32,7 +33,8 @@ class Command(BaseCommand):
         except UnicodeDecodeError as exc:
             raise CommandError(f"{name} is not UTF-8: {exc}") from exc
         try:
-            document = json.loads(raw, parse_constant=_reject_constant)
+            with gc_paused():
+                document = json.loads(raw, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             raise CommandError(
                 f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
