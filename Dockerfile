@@ -1,0 +1,31 @@
+# One image for every process of the tracker: web (gunicorn), worker and beat (celery).
+# docker-compose.yml picks the command; configuration comes from the environment (.env.example).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Requirements first, so that a code change does not reinstall them.
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+
+# Settings refuse to load without a SECRET_KEY when DEBUG is off; collectstatic needs no real
+# one, and this throwaway key is set for this one command only, never in the image's environment.
+RUN SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput
+
+# Run as an unprivileged user. The code and static files stay owned by root: read-only to it.
+# /var/lib/tracker is its one writable folder (celery beat's schedule file).
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin tracker \
+    && install -d -o tracker -g tracker /var/lib/tracker
+USER tracker
+
+EXPOSE 8000
+# gunicorn comes from requirements.txt. docker-compose.yml runs migrate first, then this.
+CMD ["gunicorn", "tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--access-logfile", "-"]
