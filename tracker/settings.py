@@ -69,8 +69,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Serves the admin's CSS and JavaScript from STATIC_ROOT under gunicorn, no proxy needed.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # In production, serves the collected static files (the admin's CSS and JavaScript) from
+    # STATIC_ROOT under gunicorn; with DEBUG on, runserver serves them from the apps.
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
