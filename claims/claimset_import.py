@@ -37,6 +37,12 @@ from claims.models import (
     ValueType,
 )
 from claims.quotes import fold_for_quote_search, quote_occurs_in
+from claims.value_columns import (
+    earliest_publication,
+    interval_columns,
+    quantity_columns,
+    units_disagree,
+)
 from sources.models import (
     Entity,
     EntityAlias,
@@ -168,12 +174,6 @@ _parse_quantity = functools.lru_cache(maxsize=8192)(values.parse_quantity)
 _parse_date_phrase = functools.lru_cache(maxsize=8192)(values.parse_date_phrase)
 _parse_valid_phrase = functools.lru_cache(maxsize=8192)(values.parse_valid_phrase)
 _normalize_name = functools.lru_cache(maxsize=65536)(values.normalize_name)
-
-
-@functools.lru_cache(maxsize=1024)
-def _unit_factor(from_unit: str, to_unit: str) -> Decimal:
-    """What one `from_unit` is in `to_unit`; ValueParseError across dimensions."""
-    return values.convert(Decimal(1), from_unit, to_unit)
 
 
 def _same_bound(given: Decimal | None, parsed: Decimal | None) -> bool:
@@ -419,16 +419,6 @@ _EMPTY_VALUE = {
     "value_entity": None,
     "value_text": "",
 }
-
-
-def _interval_columns(prefix: str, interval: values.DateInterval) -> dict[str, Any]:
-    start, end = interval.start, interval.end
-    return {
-        f"{prefix}_from": start.first_day() if start else None,
-        f"{prefix}_from_precision": start.precision.value if start else "",
-        f"{prefix}_to": end.last_day() if end else None,
-        f"{prefix}_to_precision": end.precision.value if end else "",
-    }
 
 
 class _Importer:
@@ -971,16 +961,14 @@ class _Importer:
     def resolve_appearances(self, claim: _Claim) -> tuple[tuple, values.PartialDate | None]:
         """The claim's appearances as comparable tuples, and its earliest publication date."""
         out = []
-        earliest: values.PartialDate | None = None
+        published_dates = []
         for a_path, appearance in claim.appearances:
             source_key = appearance.get("source")
             source = self.source_info(source_key) if isinstance(source_key, str) else None
             if source is None:
                 self.error(f"{a_path}.source", f"no source has the key {_describe(source_key)}")
             else:
-                published = self.published_of(source)
-                if published and (earliest is None or published.first_day() < earliest.first_day()):
-                    earliest = published
+                published_dates.append(self.published_of(source))
             quote = self.reader.text(appearance, "quote", a_path)
             if (
                 quote
@@ -1022,7 +1010,7 @@ class _Importer:
                 appearance, "stance", a_path, STANCES, default=Stance.ASSERTS
             )
             out.append((source_key, quote, speaker, description, stance, tuple(dict.fromkeys(via))))
-        return tuple(out), earliest
+        return tuple(out), earliest_publication(published_dates)
 
     @staticmethod
     def published_of(source: dict) -> values.PartialDate | None:
@@ -1050,7 +1038,7 @@ class _Importer:
             return {
                 "value_type": kind,
                 "value_as_written": as_written,
-                **_interval_columns("date", interval),
+                **interval_columns("date", interval),
             }
         if kind == ValueType.ENTITY:
             if not isinstance(body, str) or not body.strip():
@@ -1089,7 +1077,7 @@ class _Importer:
         if len(self.errors) > errors_before:
             return {}
         if parsed is not None:
-            if parsed.unit and unit and not values.units_comparable(parsed.unit, unit):
+            if units_disagree(parsed.unit, unit):
                 self.error(f"{path}.unit", f'"{unit}" does not match the unit in "{as_written}"')
                 return {}
             if ("low" in body or "high" in body) and not (
@@ -1103,42 +1091,26 @@ class _Importer:
                 )
                 return {}
             unit = unit or parsed.unit or ""
-            low, high = parsed.low, parsed.high
-            low_inclusive, high_inclusive = parsed.low_inclusive, parsed.high_inclusive
+            quantity = parsed
+        elif "low" not in given and "high" not in given:
+            self.error(path, "give low, high (either may be null) or as_written")
+            return {}
         else:
-            if "low" not in given and "high" not in given:
-                self.error(path, "give low, high (either may be null) or as_written")
-                return {}
-            low, high = given.get("low"), given.get("high")
-            low_inclusive = high_inclusive = True
-            if low is not None and high is not None and low > high:
-                self.error(path, f"low {low} is greater than high {high}")
-                return {}
-        compared_low, compared_high = low, high
-        predicate_unit = predicate["unit"]
-        if predicate_unit and unit:
             try:
-                factor = _unit_factor(unit, predicate_unit)
-            except values.ValueParseError:
-                self.error(
-                    f"{path}.unit",
-                    f'"{unit}" cannot be compared with "{predicate_unit}", '
-                    "the unit of the predicate",
-                )
+                quantity = values.Quantity(low=given.get("low"), high=given.get("high"))
+            except values.ValueParseError as exc:
+                self.error(path, str(exc))
                 return {}
-            compared_low = None if low is None else low * factor
-            compared_high = None if high is None else high * factor
-        return {
-            "value_type": ValueType.QUANTITY,
-            "value_as_written": as_written,
-            "quantity_low": _as_float(compared_low),
-            "quantity_high": _as_float(compared_high),
-            "quantity_low_inclusive": low_inclusive,
-            "quantity_high_inclusive": high_inclusive,
-            "quantity_given_low": _as_float(low),
-            "quantity_given_high": _as_float(high),
-            "quantity_given_unit": unit,
-        }
+        try:
+            columns = quantity_columns(quantity, given_unit=unit, predicate_unit=predicate["unit"])
+        except values.ValueParseError:
+            self.error(
+                f"{path}.unit",
+                f'"{unit}" cannot be compared with "{predicate["unit"]}", '
+                "the unit of the predicate",
+            )
+            return {}
+        return {"value_type": ValueType.QUANTITY, "value_as_written": as_written, **columns}
 
     def read_interval(
         self, body: Any, path: str, reference, parse_phrase
@@ -1204,7 +1176,7 @@ class _Importer:
         )
         if interval is None:
             return empty
-        return {**_interval_columns("valid", interval), "valid_as_written": as_written}
+        return {**interval_columns("valid", interval), "valid_as_written": as_written}
 
     def resolve_relations(self) -> None:
         self.relation_rows: dict[tuple[str, str, str], str] = {}

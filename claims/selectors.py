@@ -1,10 +1,13 @@
 """Reads of claims. Each returns data with what it needs loaded in a fixed number of queries."""
 
 from collections import defaultdict
+from collections.abc import Collection
 
+from claims import values
 from claims.corroboration import AppearanceLink, CitationGraph, independent_source_count
 from claims.models import Appearance, AppearanceVia
-from sources.models import SourceCitation
+from claims.value_columns import earliest_publication
+from sources.models import Source, SourceCitation
 from tracker.bulk import filter_in
 
 
@@ -36,3 +39,19 @@ def independent_sources_by_claim(claim_ids: list[int] | None = None) -> dict[int
         links[claim_id].append(AppearanceLink(source_id, outlet_id, tuple(via_of[appearance_id])))
     graph = citation_graph()
     return {claim_id: independent_source_count(items, graph) for claim_id, items in links.items()}
+
+
+def claim_reference_date(*, source_ids: Collection[int]) -> values.PartialDate | None:
+    """The date a claim's relative and year-less phrases are read against, or None.
+
+    That is the earliest publication date among the given sources (a claim's appearances'),
+    at its precision; of two starting the same day, the more precise one ("2015-01-01" says more
+    than "2015"). None when no source is dated.
+    """
+    rows = Source.objects.filter(pk__in=source_ids, published__isnull=False).values_list(
+        "published", "published_precision"
+    )
+    dates = [values.PartialDate.from_date(day, values.Precision(p)) for day, p in rows]
+    if not dates:
+        return None
+    return earliest_publication(dates)

@@ -41,7 +41,7 @@ def normalize_url(url: str) -> str:
     and the fragment (it never reaches the server). The host is lower-cased; the path and the
     remaining parameters keep their case, spelling and order, because servers may treat them
     as significant. An address without a scheme ("www.example.com/a") is read as one with a
-    scheme. Blank input gives "".
+    scheme. Blank input gives ""; text that is no address at all comes back only stripped.
 
     >>> normalize_url("https://www.Example.com/news/story/?utm_source=tw&id=7#top")
     'example.com/news/story?id=7'
@@ -51,7 +51,10 @@ def normalize_url(url: str) -> str:
         return ""
     if "://" not in text and not text.startswith("//"):
         text = "//" + text  # urlsplit reads a scheme-less address as a bare path
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # not an address at all ("http://[abc"): compared as it was written
+        return url.strip()
     host = _normalize_host(parts.netloc)
     path = parts.path.rstrip("/")
     query = "&".join(

@@ -478,3 +478,29 @@ def test_import_runs_queries_per_batch_not_per_claim():
     # A query per row would add 390 claims + 390 appearances + 390 via links. What may grow is
     # the number of INSERT batches (SQLite caps the parameters of one statement).
     assert len(large) - len(small) < 20
+
+
+def test_a_phrase_unit_that_differs_from_the_unit_field_is_an_error_even_when_convertible():
+    document = minimal(
+        predicate="distance", value={"quantity": {"as_written": "40 miles", "unit": "km"}}
+    )
+    document["predicates"] = [
+        {"key": "distance", "name": "distance", "value_type": "quantity", "unit": "km"}
+    ]
+
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(document)
+
+    assert [e.path for e in raised.value.errors] == ["claims[0].value.quantity.unit"]
+
+
+def test_of_two_sources_published_the_same_first_day_the_more_precise_date_resolves_phrases():
+    document = minimal(predicate="began", value={"date": {"as_written": "last month"}})
+    document["predicates"] = [{"key": "began", "name": "start date", "value_type": "date"}]
+    document["sources"][0]["published"] = "2015"
+    document["sources"].append({"key": "s0", "title": "Same day", "published": "2015-01-01"})
+    document["claims"][0]["appearances"].append({"source": "s0"})
+
+    import_claimset(document)
+
+    assert Claim.objects.get(key="c1").date_from == datetime.date(2014, 12, 1)

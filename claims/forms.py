@@ -1,0 +1,167 @@
+"""The claim admin's change form: values entered as written, parsed on save."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
+from django.forms.widgets import CheckboxInput
+
+from claims.models import Appearance, Claim, ValueType
+from claims.selectors import claim_reference_date
+from claims.services import claim_apply_as_written, claim_key_generate
+from claims.values import PartialDate
+
+# The prefix of the claim page's appearance inline formset. Django's default for an inline is the
+# reverse accessor of its foreign key: "appearances". ClaimAdmin keeps that default.
+APPEARANCE_FORMSET_PREFIX = Appearance._meta.get_field("claim").remote_field.get_accessor_name()
+# Django's own cap on the forms of one formset (BaseFormSet.absolute_max); rows past it are
+# never saved, so they are not read either.
+MAX_APPEARANCE_ROWS = 1000
+
+# The columns claim_apply_as_written fills, as far as they are fields of the form.
+STRUCTURED_FIELDS = (
+    "quantity_low",
+    "quantity_low_inclusive",
+    "quantity_high",
+    "quantity_high_inclusive",
+    "quantity_given_low",
+    "quantity_given_high",
+    "quantity_given_unit",
+    "date_from",
+    "date_from_precision",
+    "date_to",
+    "date_to_precision",
+    "value_entity",
+    "value_text",
+    "value_as_written",
+    "valid_from",
+    "valid_from_precision",
+    "valid_to",
+    "valid_to_precision",
+    "valid_as_written",
+)
+# A problem with these fields leaves nothing sound to parse.
+_PARSE_INPUTS = ("predicate", *STRUCTURED_FIELDS)
+
+
+class ClaimAdminForm(forms.ModelForm):
+    """Parses `value_as_written` and `valid_as_written` into the structured columns on clean.
+
+    The parsed values are written back into cleaned_data, so ModelForm builds the instance from
+    them and validates the model's constraints (interval order and so on) on what will be saved.
+    value_type is not a form field: it follows the predicate and is set on the instance.
+    """
+
+    class Meta:
+        model = Claim
+        fields = (
+            *("key", "text", "status", "subject", "predicate", "negated", "location"),
+            *STRUCTURED_FIELDS,
+        )
+        help_texts = {
+            "key": "Stable external id. Leave empty on a new claim to generate one.",
+            "value_as_written": (
+                'A quantity or date phrase: "at least 400", "about 1.5 million km", '
+                '"late last year", "May". Read by the predicate\'s value type on save; it '
+                "wins over the structured fields. Year-less and relative dates are read against "
+                "the earliest publication date among the claim's appearances."
+            ),
+            "quantity_given_unit": (
+                'The unit the source used, when the phrase does not say it ("150" + "miles"). '
+                "Converted to the predicate's unit."
+            ),
+            "valid_as_written": (
+                'When the claim holds: "since June 2015", "until May 2016", "2014 to 2016".'
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "key" in self.fields:
+            self.fields["key"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        self._clean_key(cleaned_data)
+        self._apply_as_written(cleaned_data)
+        return cleaned_data
+
+    def _clean_key(self, cleaned_data: dict[str, Any]) -> None:
+        if "key" not in self.fields or cleaned_data.get("key") or "key" in self.errors:
+            return
+        if self.instance._state.adding:
+            cleaned_data["key"] = claim_key_generate()
+        else:
+            self.add_error("key", "A claim's key is its stable external id: it cannot be emptied.")
+
+    def _apply_as_written(self, cleaned_data: dict[str, Any]) -> None:
+        if any(name in self.errors for name in _PARSE_INPUTS):
+            return
+        # Build the instance now (ModelForm does it again after clean(), from cleaned_data):
+        # the service works on a claim, with its predicate and phrases as submitted.
+        claim = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+        try:
+            claim_apply_as_written(claim=claim, reference=self._reference_date(claim))
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+            return
+        for name in STRUCTURED_FIELDS:
+            if name in self.fields:
+                cleaned_data[name] = getattr(claim, name)
+
+    def _reference_date(self, claim: Claim) -> PartialDate | None:
+        reads_dates = claim.valid_as_written.strip() or (
+            claim.value_as_written.strip()
+            and claim.predicate is not None
+            and claim.predicate.value_type == ValueType.DATE
+        )
+        if not reads_dates:
+            return None
+        return claim_reference_date(source_ids=self.appearance_source_ids())
+
+    def appearance_source_ids(self) -> set[int]:
+        """The sources of the claim's appearances as they will be once this POST is saved.
+
+        The admin validates this form before it builds the appearance inline formset, so the
+        rows are read from the POST itself, by the inline's field names: for each N below
+        `appearances-TOTAL_FORMS`, `appearances-N-source`, `appearances-N-id` (set on a saved
+        appearance's row) and `appearances-N-DELETE`. A saved appearance counts with its stored
+        source unless its row is submitted with another source or ticked for deletion (a POST
+        without the inline changes none); a new row counts when it names a source.
+        """
+        saved = (
+            dict(self.instance.appearances.values_list("id", "source_id"))
+            if self.instance.pk
+            else {}
+        )
+        new: set[int] = set()
+        prefix = APPEARANCE_FORMSET_PREFIX
+        rows = min(_int_or_none(self.data.get(f"{prefix}-TOTAL_FORMS")) or 0, MAX_APPEARANCE_ROWS)
+        for index in range(rows):
+            row = f"{prefix}-{index}-"
+            appearance_id = _int_or_none(self.data.get(row + "id"))
+            source_id = _int_or_none(self.data.get(row + "source"))
+            deleted = _checkbox_ticked(self.data, row + "DELETE")
+            if appearance_id in saved:
+                if deleted:
+                    del saved[appearance_id]
+                elif source_id is not None:
+                    saved[appearance_id] = source_id
+            elif source_id is not None and not deleted:
+                new.add(source_id)
+        return set(saved.values()) | new
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _checkbox_ticked(data: Mapping[str, Any], name: str) -> bool:
+    # The same reading as the formset's own DELETE checkbox.
+    return bool(CheckboxInput().value_from_datadict(data, {}, name))

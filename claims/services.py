@@ -1,0 +1,228 @@
+"""Writes to predicates, claims and their appearances.
+
+The `*_normalize` and `claim_apply_as_written` functions fill columns of an instance in memory
+and leave saving to the caller, so that a form can fill them before it validates the
+constraints on them (the admin does; see claims/forms.py). Errors are Django ValidationErrors
+keyed by the claim's field names, so a form can show each on its field.
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from claims import values
+from claims.models import Appearance, Claim, Predicate, PredicateAlias, ValueType
+from claims.value_columns import interval_columns, quantity_columns, units_disagree
+
+CLAIM_KEY_PREFIX = "claim-"
+
+# The columns holding each value type's value, and whether one is set. The model's
+# claims_claim_value_matches_type constraint allows only the claim's own type's columns.
+_VALUE_COLUMNS_SET = {
+    ValueType.QUANTITY: lambda claim: (
+        claim.quantity_low is not None or claim.quantity_high is not None
+    ),
+    ValueType.DATE: lambda claim: claim.date_from is not None or claim.date_to is not None,
+    ValueType.ENTITY: lambda claim: claim.value_entity_id is not None,
+    ValueType.TEXT: lambda claim: bool(claim.value_text.strip()),
+}
+# Where an editor enters each type's value, for error messages.
+_VALUE_FIELDS = {
+    ValueType.QUANTITY: ("quantity_low", "quantity_high"),
+    ValueType.DATE: ("date_from", "date_to"),
+    ValueType.ENTITY: ("value_entity",),
+    ValueType.TEXT: ("value_text",),
+}
+DateParser = Callable[[str, values.PartialDate | None], values.DateInterval]
+# Any date: used only to tell a relative phrase ("last month") from one that cannot be read.
+_SOME_REFERENCE = values.PartialDate(2000, 6, 15)
+
+
+def claim_key_generate() -> str:
+    """Return a new external key: `claim-` and 12 hex digits of a random UUID.
+
+    48 random bits make a clash with an existing key very unlikely; the unique constraint on
+    Claim.key (validated by the admin form) turns one into an error, never a duplicate.
+    """
+    return f"{CLAIM_KEY_PREFIX}{uuid.uuid4().hex[:12]}"
+
+
+def predicate_names_normalize(*, predicate: Predicate) -> None:
+    """Set predicate.normalized_name from predicate.name (normalize_name)."""
+    predicate.normalized_name = values.normalize_name(predicate.name)
+
+
+def predicate_alias_normalize(*, alias: PredicateAlias) -> None:
+    """Set alias.normalized from alias.name (normalize_name)."""
+    alias.normalized = values.normalize_name(alias.name)
+
+
+def claim_apply_as_written(*, claim: Claim, reference: values.PartialDate | None) -> None:
+    """Fill the claim's value_type, value columns and valid-time columns from what was written.
+
+    value_type follows the predicate (empty when the claim has no value). A `value_as_written`
+    phrase is parsed by that type, quantities and dates only, and wins over the structured
+    columns: for a quantity it sets quantity_given_low/high/unit as written and quantity_low/high
+    converted to the predicate's unit (no conversion when the predicate has none); for a date,
+    date_from/date_to and their precisions. Without a phrase, the structured columns are kept as
+    given. `valid_as_written` likewise fills valid_from/valid_to ("since June 2015").
+
+    Columns of another value type are cleared when a phrase was given and refused otherwise,
+    since a text value under a quantity predicate is a mistake to show, not data to drop.
+
+    reference is the publication date relative and year-less phrases ("May", "late last year")
+    are read against; see claim_reference_date. Raises ValidationError keyed by the claim's
+    field names, with every problem found; the claim may then be partly filled.
+    """
+    errors: dict[str, list[ValidationError]] = {}
+    for apply in (_apply_value, _apply_valid_time):
+        try:
+            apply(claim, reference)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def claim_appearance_positions_assign(*, claim: Claim, appearances: Sequence[Appearance]) -> None:
+    """Number new appearances of a saved claim after its existing ones, in the order given.
+
+    Sets `position` in memory; the caller saves the appearances in the same transaction.
+    """
+    with transaction.atomic():
+        # Two editors adding appearances to one claim at once would both read the same last
+        # position and collide on claims_appearance_unique_position: lock the claim first.
+        Claim.objects.select_for_update().only("pk").get(pk=claim.pk)
+        last = Appearance.objects.filter(claim=claim).aggregate(last=Max("position"))["last"]
+        first = 0 if last is None else last + 1
+        for offset, appearance in enumerate(appearances):
+            appearance.position = first + offset
+
+
+def _apply_value(claim: Claim, reference: values.PartialDate | None) -> None:
+    claim.value_as_written = claim.value_as_written.strip()
+    phrase = claim.value_as_written
+    predicate = claim.predicate
+    if predicate is None:
+        if phrase or any(is_set(claim) for is_set in _VALUE_COLUMNS_SET.values()):
+            raise ValidationError({"predicate": "A value needs a predicate: say what it is of."})
+        _clear_value_columns(claim, keep="")
+        claim.value_type = ""
+        return
+    value_type = ValueType(predicate.value_type)
+    if phrase:
+        if value_type == ValueType.QUANTITY:
+            _apply_quantity_phrase(claim, predicate, phrase)
+        elif value_type == ValueType.DATE:
+            _apply_date_phrase(claim, phrase, reference)
+        else:
+            field = _VALUE_FIELDS[value_type][0].replace("_", " ")
+            raise ValidationError(
+                {
+                    "value_as_written": f'"{predicate}" takes {value_type.value} values, which are '
+                    f"not read from a phrase: fill in {field} instead."
+                }
+            )
+    else:
+        misplaced = {
+            field: f'"{predicate}" takes {value_type.value} values: leave this empty.'
+            for other, fields in _VALUE_FIELDS.items()
+            if other != value_type
+            for field in fields
+            if getattr(claim, field) not in (None, "")
+        }
+        if misplaced:
+            raise ValidationError(misplaced)
+    if _VALUE_COLUMNS_SET[value_type](claim):
+        _clear_value_columns(claim, keep=value_type)
+        claim.value_type = value_type
+    else:  # a predicate and no value yet: a text-only claim as far as the model is concerned
+        _clear_value_columns(claim, keep="")
+        claim.value_type = ""
+
+
+def _apply_quantity_phrase(claim: Claim, predicate: Predicate, phrase: str) -> None:
+    try:
+        quantity = values.parse_quantity(phrase)
+    except values.ValueParseError as error:
+        raise ValidationError({"value_as_written": str(error)}) from None
+    unit_field = claim.quantity_given_unit.strip()
+    if units_disagree(quantity.unit, unit_field):
+        raise ValidationError(
+            {
+                "quantity_given_unit": f'The phrase says "{quantity.unit}" and this field '
+                f'"{unit_field}": make them agree or leave this empty.'
+            }
+        )
+    try:
+        columns = quantity_columns(
+            quantity,
+            given_unit=unit_field or quantity.unit or "",
+            predicate_unit=predicate.unit.strip(),
+        )
+    except values.ValueParseError as error:
+        field = "quantity_given_unit" if unit_field else "value_as_written"
+        raise ValidationError(
+            {field: f'{error}: "{predicate}" compares quantities in {predicate.unit}.'}
+        ) from None
+    for name, value in columns.items():
+        setattr(claim, name, value)
+
+
+def _apply_date_phrase(claim: Claim, phrase: str, reference: values.PartialDate | None) -> None:
+    interval = _parse_dates(values.parse_date_phrase, phrase, reference, "value_as_written")
+    for name, value in interval_columns("date", interval).items():
+        setattr(claim, name, value)
+
+
+def _apply_valid_time(claim: Claim, reference: values.PartialDate | None) -> None:
+    claim.valid_as_written = claim.valid_as_written.strip()
+    if not claim.valid_as_written:
+        return
+    interval = _parse_dates(
+        values.parse_valid_phrase, claim.valid_as_written, reference, "valid_as_written"
+    )
+    for name, value in interval_columns("valid", interval).items():
+        setattr(claim, name, value)
+
+
+def _parse_dates(
+    parse: DateParser, phrase: str, reference: values.PartialDate | None, field: str
+) -> values.DateInterval:
+    try:
+        return parse(phrase, reference)
+    except values.ValueParseError as error:
+        message = str(error)
+        if reference is None and _parses(parse, phrase, _SOME_REFERENCE):
+            message = (
+                f'"{phrase}" needs a dated source: add an appearance in a source with a '
+                "publication date; the phrase is read against the earliest one."
+            )
+        raise ValidationError({field: message}) from None
+
+
+def _parses(parse: DateParser, phrase: str, reference: values.PartialDate) -> bool:
+    try:
+        parse(phrase, reference)
+    except values.ValueParseError:
+        return False
+    return True
+
+
+def _clear_value_columns(claim: Claim, *, keep: str) -> None:
+    """Empty every value column except those of the value type `keep` ("" keeps none)."""
+    if keep != ValueType.QUANTITY:
+        claim.quantity_low = claim.quantity_high = None
+        claim.quantity_low_inclusive = claim.quantity_high_inclusive = True
+        claim.quantity_given_low = claim.quantity_given_high = None
+        claim.quantity_given_unit = ""
+    if keep != ValueType.DATE:
+        claim.date_from, claim.date_from_precision = None, ""
+        claim.date_to, claim.date_to_precision = None, ""
+    if keep != ValueType.ENTITY:
+        claim.value_entity = None
+    if keep != ValueType.TEXT:
+        claim.value_text = ""

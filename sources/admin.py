@@ -1,0 +1,324 @@
+"""Admin pages for outlets, sources and entities.
+
+The forms here fill the comparison columns (normalized names, normalized URL) through
+sources.services and validate the constraints on them; claims/admin.py reuses them for
+predicates.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from claims.values import (
+    PartialDate,
+    Precision,
+    ValueParseError,
+    normalize_name,
+    parse_partial_date,
+)
+from sources import services
+from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
+from sources.url_normalization import normalize_url
+
+
+class ComputedColumnsForm(forms.ModelForm):
+    """A model form that fills the columns the services compute, then validates them.
+
+    Django validates only the constraints on a form's own fields, and computed columns
+    (`editable=False`) are not form fields: unchecked, a duplicate normalized URL would reach the
+    database as an IntegrityError, a 500 instead of a message on the field.
+    """
+
+    # computed column: (the form field its errors are shown on, the message; {value} is the
+    # computed value).
+    computed_column_errors: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def fill_computed_columns(self) -> None:
+        raise NotImplementedError
+
+    def _post_clean(self) -> None:
+        # ModelForm builds self.instance from the submitted fields here: the computed columns can
+        # be filled only after that, and must be checked before the form counts as valid.
+        super()._post_clean()
+        self.fill_computed_columns()
+        all_columns = {field.name for field in self.instance._meta.fields}
+        for column, (field, message) in self.computed_column_errors.items():
+            if field in self.errors:
+                continue  # computed from a value that was refused; nothing sound to check
+            try:
+                # Every other column excluded: only the constraints on this one are checked.
+                self.instance.validate_constraints(exclude=all_columns - {column})
+            except ValidationError:
+                self.add_error(field, message.format(value=getattr(self.instance, column)))
+
+
+class NormalizedAliasFormSet(forms.BaseInlineFormSet):
+    """Refuses two aliases of one record that are the same once normalised ("ISIS", "Isis").
+
+    The per-record unique constraint on the normalized column is not checked by the forms (the
+    column is not a form field). Every alias of the record is in this formset, so comparing its
+    rows finds every clash before the database would.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        names_by_normalized: dict[str, str] = {}
+        for form in self.forms:
+            if form.instance._state.adding and not form.has_changed():
+                continue  # an empty extra row
+            if form.errors or form.cleaned_data.get("DELETE"):
+                continue
+            name, normalized = form.instance.name, form.instance.normalized
+            if normalized in names_by_normalized:
+                raise ValidationError(
+                    f'"{name}" and "{names_by_normalized[normalized]}" are the same alias once '
+                    f"normalised ({normalized}): keep one."
+                )
+            names_by_normalized[normalized] = name
+
+
+class NormalizedSearchMixin:
+    """Admin search that also matches the normalized columns against the normalized term.
+
+    Editors then find "al-Bunyan al-Marsous" by typing "albunyan almarsous", and ISIS by
+    "Daesh" however an alias is spelt; autocomplete widgets search the same way.
+    """
+
+    normalized_search_fields: tuple[str, ...] = ()
+    normalize_search_term: Callable[[str], str] = staticmethod(normalize_name)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        unsearched = queryset
+        queryset, may_have_duplicates = super().get_search_results(  # type: ignore[misc]
+            request, queryset, search_term
+        )
+        term = self.normalize_search_term(search_term) if search_term else ""
+        if not term or not self.normalized_search_fields:
+            return queryset, may_have_duplicates
+        matching = Q.create(
+            [(f"{field}__contains", term) for field in self.normalized_search_fields],
+            connector=Q.OR,
+        )
+        # Matches by primary key in subqueries: a search across aliases joins one row per
+        # matching alias, and selecting the pks in a subquery returns each record once, without
+        # the DISTINCT Django would otherwise add (may_have_duplicates).
+        queryset = unsearched.filter(
+            Q(pk__in=queryset.values("pk"))
+            | Q(pk__in=unsearched.model._default_manager.filter(matching).values("pk"))
+        )
+        return queryset, False
+
+
+# --- outlets -----------------------------------------------------------------------------------
+
+
+@admin.register(Outlet)
+class OutletAdmin(admin.ModelAdmin):
+    list_display = ("name", "key", "kind", "country", "reliability", "url")
+    list_filter = ("kind", "reliability", "country")
+    search_fields = ("name", "key")
+    fields = ("key", "name", "url", "kind", "country", "reliability")
+    # https: Django 6's default, chosen now (Django 5.2 warns when no scheme is chosen).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+# --- entities ----------------------------------------------------------------------------------
+
+
+class EntityForm(ComputedColumnsForm):
+    class Meta:
+        model = Entity
+        fields = ("key", "name", "kind", "affiliation", "role")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        affiliation = cleaned_data.get("affiliation")
+        # sources_entity_not_affiliated_with_itself names the id, which the form does not check.
+        if affiliation is not None and affiliation.pk == self.instance.pk:
+            self.add_error("affiliation", "An entity cannot be affiliated with itself.")
+        return cleaned_data
+
+    def fill_computed_columns(self) -> None:
+        services.entity_names_normalize(entity=self.instance)
+
+
+class EntityAliasForm(ComputedColumnsForm):
+    computed_column_errors = {
+        "normalized": ("name", "This alias has no letters or digits to compare it by."),
+    }
+
+    class Meta:
+        model = EntityAlias
+        fields = ("name",)
+
+    def fill_computed_columns(self) -> None:
+        services.entity_alias_normalize(alias=self.instance)
+
+
+class EntityAliasInline(admin.TabularInline):
+    model = EntityAlias
+    form = EntityAliasForm
+    formset = NormalizedAliasFormSet
+    fields = ("name", "normalized")
+    readonly_fields = ("normalized",)
+    extra = 1
+
+
+@admin.register(Entity)
+class EntityAdmin(NormalizedSearchMixin, admin.ModelAdmin):
+    form = EntityForm
+    list_display = ("name", "key", "kind", "affiliation", "role", "alias_names")
+    list_select_related = ("affiliation",)
+    list_filter = ("kind",)
+    search_fields = ("name", "key", "aliases__name")
+    normalized_search_fields = ("normalized_name", "aliases__normalized")
+    autocomplete_fields = ("affiliation",)
+    fields = ("key", "name", "normalized_name", "kind", "affiliation", "role")
+    readonly_fields = ("normalized_name",)
+    inlines = [EntityAliasInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Entity]:
+        # alias_names: one query for the aliases of a whole page, not one per row.
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description="aliases")
+    def alias_names(self, entity: Entity) -> str:
+        return ", ".join(alias.name for alias in entity.aliases.all())
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+class SourceForm(ComputedColumnsForm):
+    """A source, its publication date entered as a partial ISO date ("2015-07")."""
+
+    # https: Django 6's default, chosen now (Django 5.2 warns when no scheme is chosen).
+    url = forms.URLField(max_length=2000, required=False, assume_scheme="https")
+    published_as_text = forms.CharField(
+        label="Published",
+        required=False,
+        max_length=10,
+        help_text="2015, 2015-07 or 2015-07-01: as precisely as the source gives it.",
+    )
+    computed_column_errors = {
+        "normalized_url": (
+            "url",
+            "Another source has this URL once normalised ({value}): add to that one instead.",
+        ),
+    }
+
+    class Meta:
+        model = Source
+        fields = ("key", "title", "outlet", "url", "authors", "language", "text")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        source = self.instance
+        if source.published is not None and source.published_precision:
+            self.initial.setdefault(
+                "published_as_text",
+                _partial_date_text(source.published, source.published_precision),
+            )
+
+    def clean_published_as_text(self) -> PartialDate | None:
+        text = self.cleaned_data["published_as_text"].strip()
+        if not text:
+            return None
+        try:
+            return parse_partial_date(text)
+        except ValueParseError as error:
+            raise ValidationError(str(error)) from None
+
+    def fill_computed_columns(self) -> None:
+        services.source_url_normalize(source=self.instance)
+        if "published_as_text" in self.cleaned_data:
+            services.source_published_set(
+                source=self.instance, published=self.cleaned_data["published_as_text"]
+            )
+
+
+class SourceCitationForm(forms.ModelForm):
+    class Meta:
+        model = SourceCitation
+        fields = ("cited",)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        cited = cleaned_data.get("cited")
+        # sources_sourcecitation_not_self names the citing source, which an inline row's form
+        # does not check.
+        if cited is not None and cited.pk == self.instance.citing_id:
+            self.add_error("cited", "A source cannot cite itself.")
+        return cleaned_data
+
+
+class SourceCitationInline(admin.TabularInline):
+    model = SourceCitation
+    form = SourceCitationForm
+    fk_name = "citing"
+    autocomplete_fields = ("cited",)
+    verbose_name = "cited source"
+    verbose_name_plural = "cites (sources this document relies on as a whole)"
+    extra = 0
+
+
+@admin.register(Source)
+class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
+    form = SourceForm
+    list_display = (
+        "title",
+        "key",
+        "outlet",
+        "outlet_reliability",
+        "published_on",
+        "language",
+        "url",
+    )
+    list_select_related = ("outlet",)
+    list_filter = (
+        "outlet__reliability",
+        "outlet__kind",
+        ("outlet", admin.RelatedOnlyFieldListFilter),
+        "published_precision",
+        "language",
+    )
+    search_fields = ("title", "url", "key")
+    normalized_search_fields = ("normalized_url",)
+    normalize_search_term = staticmethod(normalize_url)
+    autocomplete_fields = ("outlet",)
+    fields = (
+        "key",
+        "title",
+        "outlet",
+        "url",
+        "normalized_url",
+        "published_as_text",
+        "authors",
+        "language",
+        "text",
+    )
+    readonly_fields = ("normalized_url",)
+    inlines = [SourceCitationInline]
+
+    @admin.display(description="reliability", ordering="outlet__reliability")
+    def outlet_reliability(self, source: Source) -> str | None:
+        return source.outlet.reliability if source.outlet else None
+
+    @admin.display(description="published", ordering="published")
+    def published_on(self, source: Source) -> str | None:
+        return _partial_date_text(source.published, source.published_precision)
+
+
+def _partial_date_text(day: date | None, precision: str) -> str | None:
+    if day is None or not precision:
+        return None
+    return PartialDate.from_date(day, Precision(precision)).isoformat()
