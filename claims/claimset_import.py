@@ -421,6 +421,28 @@ _EMPTY_VALUE = {
 }
 
 
+def _load_named(
+    model, alias_model, parent: str, columns: tuple[str, ...], references: set[str]
+) -> tuple[dict[str, dict], dict[str, list[str]]]:
+    """Stored entities or predicates that `references` name by key, name or alias, by key, and
+    the aliases of each, in their stored order."""
+    norms = {_normalize_name(ref) for ref in references}
+    rows = model.objects.values(*columns)
+    stored = {r["key"]: r for r in filter_in(rows, "key", references)}
+    stored.update((r["key"], r) for r in filter_in(rows, "normalized_name", norms))
+    alias_rows = alias_model.objects.values(f"{parent}__key")
+    by_alias = {a[f"{parent}__key"] for a in filter_in(alias_rows, "normalized", norms)}
+    stored.update((r["key"], r) for r in filter_in(rows, "key", by_alias - stored.keys()))
+    aliases: dict[str, list[str]] = defaultdict(list)
+    for alias in filter_in(
+        alias_model.objects.order_by("id").values(f"{parent}__key", "name"),
+        f"{parent}__key",
+        stored.keys(),
+    ):
+        aliases[alias[f"{parent}__key"]].append(alias["name"])
+    return stored, aliases
+
+
 class _Importer:
     def __init__(self, document: Any) -> None:
         self.reader = _Reader()
@@ -655,79 +677,29 @@ class _Importer:
             )
         }
 
-        # Entities: by key, and by normalised name or alias for references that are not keys.
-        entity_norms = {_normalize_name(ref) for ref in entity_refs}
-        entity_columns = (
-            "id",
-            "key",
-            "name",
-            "normalized_name",
-            "kind",
-            "affiliation__key",
-            "role",
+        self.stored_entities, self.stored_entity_aliases = _load_named(
+            Entity,
+            EntityAlias,
+            "entity",
+            ("id", "key", "name", "normalized_name", "kind", "affiliation__key", "role"),
+            entity_refs,
         )
-        stored = {
-            e["key"]: e
-            for e in filter_in(Entity.objects.values(*entity_columns), "key", entity_refs)
-        }
-        for e in filter_in(Entity.objects.values(*entity_columns), "normalized_name", entity_norms):
-            stored[e["key"]] = e
-        alias_hits = list(
-            filter_in(
-                EntityAlias.objects.values("entity__key", "entity_id", "normalized"),
-                "normalized",
-                entity_norms,
-            )
+        self.stored_predicates, self.stored_predicate_aliases = _load_named(
+            Predicate,
+            PredicateAlias,
+            "predicate",
+            (
+                "id",
+                "key",
+                "name",
+                "normalized_name",
+                "value_type",
+                "unit",
+                "functional",
+                "time_varying",
+            ),
+            predicate_refs,
         )
-        missing = {a["entity__key"] for a in alias_hits} - stored.keys()
-        for e in filter_in(Entity.objects.values(*entity_columns), "key", missing):
-            stored[e["key"]] = e
-        stored_aliases: dict[str, list[str]] = defaultdict(list)
-        for alias in filter_in(
-            EntityAlias.objects.order_by("id").values("entity__key", "name"),
-            "entity__key",
-            stored.keys(),
-        ):
-            stored_aliases[alias["entity__key"]].append(alias["name"])
-        self.stored_entities = stored
-        self.stored_entity_aliases = stored_aliases
-
-        predicate_norms = {_normalize_name(ref) for ref in predicate_refs}
-        predicate_columns = (
-            "id",
-            "key",
-            "name",
-            "normalized_name",
-            "value_type",
-            "unit",
-            "functional",
-            "time_varying",
-        )
-        stored_p = {
-            p["key"]: p
-            for p in filter_in(Predicate.objects.values(*predicate_columns), "key", predicate_refs)
-        }
-        for p in filter_in(
-            Predicate.objects.values(*predicate_columns), "normalized_name", predicate_norms
-        ):
-            stored_p[p["key"]] = p
-        p_alias_hits = list(
-            filter_in(
-                PredicateAlias.objects.values("predicate__key"), "normalized", predicate_norms
-            )
-        )
-        missing = {a["predicate__key"] for a in p_alias_hits} - stored_p.keys()
-        for p in filter_in(Predicate.objects.values(*predicate_columns), "key", missing):
-            stored_p[p["key"]] = p
-        stored_p_aliases: dict[str, list[str]] = defaultdict(list)
-        for alias in filter_in(
-            PredicateAlias.objects.order_by("id").values("predicate__key", "name"),
-            "predicate__key",
-            stored_p.keys(),
-        ):
-            stored_p_aliases[alias["predicate__key"]].append(alias["name"])
-        self.stored_predicates = stored_p
-        self.stored_predicate_aliases = stored_p_aliases
 
         source_columns = (
             "id",

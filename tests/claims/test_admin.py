@@ -3,8 +3,6 @@ import re
 
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import (
@@ -17,6 +15,7 @@ from claims.models import (
     ValueType,
 )
 from sources.models import Entity, Outlet, Source
+from tests.admin import changelist_queries
 from tests.factories import (
     AppearanceFactory,
     ClaimFactory,
@@ -38,21 +37,7 @@ CLAIM_RELATION_CHANGELIST_QUERIES = 5
 PREDICATE_CHANGELIST_QUERIES = 5
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # staff_client's user is created with a password; the default hasher takes a quarter second.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- changelists -------------------------------------------------------------------------------
-
-
-def changelist_queries(client, model: str) -> int:
-    url = reverse(f"admin:claims_{model}_changelist")
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries.captured_queries)
 
 
 def add_claims(count: int, first: int) -> list[Claim]:
@@ -125,9 +110,9 @@ def test_changelist_runs_constant_queries_at_10_and_500_rows(
     staff_client, model, add_rows, expected
 ):
     add_rows(10, first=0)
-    at_10 = changelist_queries(staff_client, model)
+    at_10 = changelist_queries(staff_client, "claims", model)
     add_rows(490, first=10)
-    at_500 = changelist_queries(staff_client, model)
+    at_500 = changelist_queries(staff_client, "claims", model)
 
     assert (at_10, at_500) == (expected, expected)
 

@@ -2,11 +2,10 @@ import datetime
 
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
+from tests.admin import changelist_queries
 from tests.factories import EntityAliasFactory, EntityFactory, OutletFactory, SourceFactory
 from tracker.models import Precision
 
@@ -17,20 +16,6 @@ from tracker.models import Precision
 OUTLET_CHANGELIST_QUERIES = 6
 ENTITY_CHANGELIST_QUERIES = 6
 SOURCE_CHANGELIST_QUERIES = 7
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # staff_client's user is created with a password; the default hasher takes a quarter second.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def changelist_queries(client, model: str) -> int:
-    url = reverse(f"admin:sources_{model}_changelist")
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries.captured_queries)
 
 
 def add_outlets(count: int, first: int) -> list[Outlet]:
@@ -99,9 +84,9 @@ def test_changelist_runs_constant_queries_at_10_and_500_rows(
     staff_client, model, add_rows, expected
 ):
     add_rows(10, first=0)
-    at_10 = changelist_queries(staff_client, model)
+    at_10 = changelist_queries(staff_client, "sources", model)
     add_rows(490, first=10)
-    at_500 = changelist_queries(staff_client, model)
+    at_500 = changelist_queries(staff_client, "sources", model)
 
     assert (at_10, at_500) == (expected, expected)
 
