@@ -342,3 +342,26 @@ class ClaimRelationAdmin(admin.ModelAdmin):
     search_fields = ("from_claim__text", "from_claim__key", "to_claim__text", "to_claim__key")
     autocomplete_fields = ("from_claim", "to_claim")
     fields = ("from_claim", "type", "to_claim", "note")
+
+
+# Alias and via rows are edited inline under their predicate or appearance; these pages list
+# and find them across the whole table.
+
+
+@admin.register(PredicateAlias)
+class PredicateAliasAdmin(admin.ModelAdmin):
+    form = PredicateAliasForm
+    list_display = ("name", "predicate", "normalized")
+    list_select_related = ("predicate",)
+    search_fields = ("name", "normalized", "predicate__name", "predicate__key")
+    autocomplete_fields = ("predicate",)
+    fields = ("predicate", "name", "normalized")
+    readonly_fields = ("normalized",)
+
+
+@admin.register(AppearanceVia)
+class AppearanceViaAdmin(admin.ModelAdmin):
+    list_display = ("appearance", "source")
+    list_select_related = ("appearance", "source")
+    search_fields = ("source__title", "source__key", "appearance__claim__key")
+    autocomplete_fields = ("appearance", "source")

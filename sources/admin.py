@@ -254,9 +254,11 @@ class SourceCitationForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
         cited = cleaned_data.get("cited")
-        # sources_sourcecitation_not_self names the citing source, which an inline row's form
-        # does not check.
-        if cited is not None and cited.pk == self.instance.citing_id:
+        # sources_sourcecitation_not_self names the citing source, which the form does not
+        # check: an inline row's parent is the instance's, the citations page posts it.
+        citing = cleaned_data.get("citing")
+        citing_id = citing.pk if citing is not None else self.instance.citing_id
+        if cited is not None and cited.pk == citing_id:
             self.add_error("cited", "A source cannot cite itself.")
         return cleaned_data
 
@@ -322,3 +324,28 @@ def _partial_date_text(day: date | None, precision: str) -> str | None:
     if day is None or not precision:
         return None
     return PartialDate.from_date(day, Precision(precision)).isoformat()
+
+
+# The alias and citation rows are edited inline under their entity or source; these pages list
+# them across the whole table (every alias spelling in use, every citation) and find them.
+
+
+@admin.register(EntityAlias)
+class EntityAliasAdmin(admin.ModelAdmin):
+    form = EntityAliasForm
+    list_display = ("name", "entity", "normalized")
+    list_select_related = ("entity",)
+    search_fields = ("name", "normalized", "entity__name", "entity__key")
+    autocomplete_fields = ("entity",)
+    fields = ("entity", "name", "normalized")
+    readonly_fields = ("normalized",)
+
+
+@admin.register(SourceCitation)
+class SourceCitationAdmin(admin.ModelAdmin):
+    form = SourceCitationForm
+    list_display = ("citing", "cited")
+    list_select_related = ("citing", "cited")
+    search_fields = ("citing__title", "citing__key", "cited__title", "cited__key")
+    autocomplete_fields = ("citing", "cited")
+    fields = ("citing", "cited")  # the inline form's own list has no citing: its parent is it

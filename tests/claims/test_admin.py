@@ -497,13 +497,17 @@ def test_claim_change_page_shows_each_appearance_with_its_quote_and_outlet_relia
 
 CLAIMS_MODELS = {
     Predicate: PredicateFactory,
+    PredicateAlias: PredicateAliasFactory,
     Claim: ClaimFactory,
     Appearance: AppearanceFactory,
+    AppearanceVia: lambda: AppearanceVia.objects.create(
+        appearance=AppearanceFactory(), source=SourceFactory()
+    ),
     ClaimRelation: ClaimRelationFactory,
 }
 
 
-def test_every_claims_model_without_an_inline_home_is_registered():
+def test_every_claims_model_is_registered_and_the_alias_and_via_rows_also_inline():
     registered = {model for model in admin.site._registry if model._meta.app_label == "claims"}
 
     assert registered == set(CLAIMS_MODELS)
@@ -513,6 +517,18 @@ def test_every_claims_model_without_an_inline_home_is_registered():
         for inline in model_admin.inlines
     }
     assert {PredicateAlias, AppearanceVia} <= inline_models
+
+
+def test_a_predicate_alias_added_on_its_own_page_gets_its_normalized_form(staff_client):
+    predicate = PredicateFactory()
+
+    response = staff_client.post(
+        reverse("admin:claims_predicatealias_add"),
+        {"predicate": predicate.pk, "name": "Fighters-Escaped"},
+    )
+
+    assert response.status_code == 302
+    assert PredicateAlias.objects.get(predicate=predicate).normalized == "fightersescaped"
 
 
 @pytest.mark.parametrize("model", CLAIMS_MODELS, ids=lambda model: model.__name__)

@@ -354,14 +354,41 @@ def test_source_list_shows_the_outlet_reliability_and_partial_publication_date(s
 SOURCE_MODELS = {
     Outlet: OutletFactory,
     Entity: EntityFactory,
+    EntityAlias: EntityAliasFactory,
     Source: SourceFactory,
+    SourceCitation: lambda: SourceCitation.objects.create(
+        citing=SourceFactory(), cited=SourceFactory()
+    ),
 }
 
 
-def test_every_sources_model_without_an_inline_home_is_registered():
+def test_every_sources_model_is_registered():
     registered = {model for model in admin.site._registry if model._meta.app_label == "sources"}
 
     assert registered == set(SOURCE_MODELS)
+
+
+def test_an_alias_added_on_its_own_page_gets_its_normalized_form(staff_client):
+    entity = EntityFactory()
+
+    response = staff_client.post(
+        reverse("admin:sources_entityalias_add"), {"entity": entity.pk, "name": "Dae-sh"}
+    )
+
+    assert response.status_code == 302
+    assert EntityAlias.objects.get(entity=entity).normalized == "daesh"
+
+
+def test_a_source_citing_itself_on_the_citations_page_is_a_form_error(staff_client):
+    source = SourceFactory()
+
+    response = staff_client.post(
+        reverse("admin:sources_sourcecitation_add"), {"citing": source.pk, "cited": source.pk}
+    )
+
+    assert response.status_code == 200
+    assert "A source cannot cite itself." in response.content.decode()
+    assert not SourceCitation.objects.exists()
 
 
 @pytest.mark.parametrize("model", SOURCE_MODELS, ids=lambda model: model.__name__)

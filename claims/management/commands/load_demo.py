@@ -1,17 +1,17 @@
-"""Loads the demo claimset, demo/libya.claimset.json, through import_claims.
+"""Loads the demo claimset, demo/libya.claimset.json, as import_claims would.
 
-Safe to run on every start: import_claims is idempotent by key, so a second run changes nothing.
+Safe to run on every start: the import is idempotent by key, so a second run changes nothing.
 """
 
 import json
-from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-SECTIONS = ("outlets", "entities", "predicates", "sources", "claims")
+from claims.claimset_import import import_claimset
+from tracker.bulk import gc_paused
+from tracker.errors import ApplicationError
 
 
 def demo_claimset_path() -> Path:
@@ -23,17 +23,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = demo_claimset_path()
-        report = StringIO()
-        # import_claims checks the whole file before writing anything and raises CommandError
-        # listing every problem with its JSON path: let that reach the caller unchanged.
-        call_command("import_claims", str(path), stdout=report, verbosity=options["verbosity"])
-        if options["verbosity"] >= 2:
-            self.stdout.write(report.getvalue().rstrip("\n"))
-
-        with path.open(encoding="utf-8") as claimset_file:
-            claimset = json.load(claimset_file)
-        counts = ", ".join(f"{len(claimset.get(section, []))} {section}" for section in SECTIONS)
-        self.stdout.write(
-            f"Demo data loaded from {path.relative_to(settings.BASE_DIR)}: {counts}.",
-            self.style.SUCCESS,
-        )
+        name = path.relative_to(settings.BASE_DIR)
+        with gc_paused():
+            document = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            summary = import_claimset(document)
+        except ApplicationError as exc:
+            for error in exc.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"{name}: {exc.message}") from exc
+        claims = summary.counts["claims"]
+        if summary.changed:
+            message = (
+                f"Demo data loaded from {name}: {claims.created} claims created, "
+                f"{claims.updated} updated, {claims.unchanged} unchanged."
+            )
+        else:
+            message = f"Demo data from {name} already loaded: nothing to change."
+        self.stdout.write(message, self.style.SUCCESS)
