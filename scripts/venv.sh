@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/start and scripts/test: the virtualenv step they share.
 
 # Creates .venv (or repairs one whose interpreter is gone) and installs the given requirements

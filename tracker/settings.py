@@ -1,7 +1,9 @@
 """Settings for the tracker: one file, every value from the environment (see .env.example).
 
 No DATABASE_URL means SQLite in the project folder; no CELERY_BROKER_URL means tasks run
-in-process. With DEBUG off the tracker refuses to start without a SECRET_KEY.
+in-process. DEBUG is on unless DEBUG=false, so that a bare `manage.py` works on a fresh
+machine; production sets DEBUG=false (docker-compose.yml does) and then the tracker refuses to
+start without a SECRET_KEY.
 """
 
 import os
@@ -42,13 +44,13 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", False)
+DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set: set SECRET_KEY (see .env.example), or DEBUG=true locally."
+            "SECRET_KEY is not set: with DEBUG=false it is required (see .env.example)."
         )
     SECRET_KEY = "insecure-local-development-key-never-used-with-debug-off"  # noqa: S105
 

@@ -72,3 +72,7 @@ def test_a_malformed_boolean_is_refused_with_its_name():
 
     assert run.returncode != 0
     assert "DEBUG must be true or false" in run.stderr
+
+
+def test_a_bare_start_is_a_debug_run_that_needs_no_secret_key():
+    assert loaded()["engine"] == "django.db.backends.sqlite3"
