@@ -1215,26 +1215,46 @@ class _Importer:
         source_ids = self.write_sources(outlet_ids)
         self.write_claims(entity_ids, predicate_ids, source_ids)
 
-    def write_simple(self, section, model, rows, stored, columns) -> dict[str, int]:
+    def write_records(
+        self, section: str, model, stored: dict[str, dict], planned: list[tuple]
+    ) -> tuple[dict[str, int], list[str]]:
+        """Insert the new and update the changed records of one section, and count them.
+
+        `planned` holds (key, columns to write, columns differ, child rows differ) for every
+        record of the file; the two flags are ignored for a key not stored yet. Returns the id
+        of every stored and new key, and the keys whose child rows (aliases, citations,
+        appearances) must be written again: the new ones and those whose children differ.
+        """
         ids = {key: s["id"] for key, s in stored.items()}
         count = self.summary.counts[section]
-        new, changed = [], []
-        for key, row in rows.items():
-            data = {c: row[c] for c in columns}
+        new, changed, children = [], [], []
+        for key, data, differs, children_differ in planned:
             if key not in stored:
-                new.append((key, data))
-            elif any(stored[key][c] != data[c] for c in columns):
+                new.append({"key": key, **data})
+                children.append(key)
+                continue
+            if differs:
                 changed.append({"id": stored[key]["id"], **data})
+            if children_differ:
+                children.append(key)
+            if differs or children_differ:
+                count.updated += 1
             else:
                 count.unchanged += 1
-        for (key, _), new_id in zip(
-            new, insert_rows(model, [{"key": k, **d} for k, d in new]), strict=True
-        ):
-            ids[key] = new_id
-        update_rows(model, changed, list(columns))
+        for row, new_id in zip(new, insert_rows(model, new), strict=True):
+            ids[row["key"]] = new_id
+        if changed:
+            update_rows(model, changed, [name for name in changed[0] if name != "id"])
         count.created += len(new)
-        count.updated += len(changed)
-        return ids
+        return ids, children
+
+    def write_simple(self, section, model, rows, stored, columns) -> dict[str, int]:
+        planned = []
+        for key, row in rows.items():
+            data = {c: row[c] for c in columns}
+            differs = key in stored and any(stored[key][c] != data[c] for c in columns)
+            planned.append((key, data, differs, False))
+        return self.write_records(section, model, stored, planned)[0]
 
     def write_named(
         self,
@@ -1249,33 +1269,17 @@ class _Importer:
         ref_columns,
     ) -> dict[str, int]:
         """Entities or predicates with their aliases; `ref_columns` point at the same table."""
-        ids = {key: s["id"] for key, s in stored.items()}
-        count = self.summary.counts[section]
-        new, changed, alias_changed = [], [], []
+        planned = []
         for key, row in rows.items():
             data = {c: row[c] for c in columns}
-            if key not in stored:
-                new.append((key, data))
-                alias_changed.append(key)
-                continue
-            differs = any(stored[key][c] != data[c] for c in columns) or any(
-                stored[key][f"{c}__key"] != row[c] for c in ref_columns
+            old = stored.get(key)
+            differs = old is not None and (
+                any(old[c] != data[c] for c in columns)
+                or any(old[f"{c}__key"] != row[c] for c in ref_columns)
             )
             aliases_differ = tuple(stored_aliases.get(key, ())) != row["aliases"]
-            if aliases_differ:
-                alias_changed.append(key)
-            if differs:
-                changed.append({"id": stored[key]["id"], **data})
-            if differs or aliases_differ:
-                count.updated += 1
-            else:
-                count.unchanged += 1
-        for (key, _), new_id in zip(
-            new, insert_rows(model, [{"key": k, **d} for k, d in new]), strict=True
-        ):
-            ids[key] = new_id
-        update_rows(model, changed, list(columns))
-        count.created += len(new)
+            planned.append((key, data, differs, aliases_differ))
+        ids, alias_changed = self.write_records(section, model, stored, planned)
         for column in ref_columns:
             # Written once every row exists: an entity may name one that comes later in the file.
             moved = [
@@ -1288,11 +1292,7 @@ class _Importer:
         insert_rows(
             alias_model,
             [
-                {
-                    f"{parent}_id": ids[key],
-                    "name": alias,
-                    "normalized": _normalize_name(alias),
-                }
+                {f"{parent}_id": ids[key], "name": alias, "normalized": _normalize_name(alias)}
                 for key in alias_changed
                 for alias in rows[key]["aliases"]
             ],
@@ -1311,35 +1311,17 @@ class _Importer:
             "text",
         )
         stored = self.stored_sources
-        ids = {key: s["id"] for key, s in stored.items()}
-        count = self.summary.counts["sources"]
-        new, changed, cites_changed = [], [], []
+        planned = []
         for key, row in self.source_rows.items():
             data = {c: row[c] for c in columns}
             data["outlet_id"] = outlet_ids[row["outlet"]] if row["outlet"] else None
-            if key not in stored:
-                new.append((key, data))
-                cites_changed.append(key)
-                continue
-            differs = (
-                any(stored[key][c] != row[c] for c in columns)
-                or stored[key]["outlet__key"] != row["outlet"]
+            old = stored.get(key)
+            differs = old is not None and (
+                any(old[c] != row[c] for c in columns) or old["outlet__key"] != row["outlet"]
             )
             cites_differ = tuple(self.stored_cites.get(key, ())) != row["cites"]
-            if cites_differ:
-                cites_changed.append(key)
-            if differs:
-                changed.append({"id": stored[key]["id"], **data})
-            if differs or cites_differ:
-                count.updated += 1
-            else:
-                count.unchanged += 1
-        for (key, _), new_id in zip(
-            new, insert_rows(Source, [{"key": k, **d} for k, d in new]), strict=True
-        ):
-            ids[key] = new_id
-        update_rows(Source, changed, [*columns, "outlet_id"])
-        count.created += len(new)
+            planned.append((key, data, differs, cites_differ))
+        ids, cites_changed = self.write_records("sources", Source, stored, planned)
         delete_in(SourceCitation, "citing_id", [ids[k] for k in cites_changed if k in stored])
         insert_rows(
             SourceCitation,
@@ -1353,42 +1335,20 @@ class _Importer:
 
     def write_claims(self, entity_ids, predicate_ids, source_ids) -> None:
         stored = self.stored_claims
-        count = self.summary.counts["claims"]
-        ids = {key: c["id"] for key, c in stored.items()}
-        new, changed, appearances_changed = [], [], []
+        planned = []
         for key, row in self.claim_rows.items():
-            if key in stored:
-                old = stored[key]
-                differs = any(
-                    old[f"{c}__key" if c in (*_CLAIM_ENTITY_COLUMNS, "predicate") else c] != row[c]
-                    for c in _CLAIM_COLUMNS
-                )
-                appearances_differ = self.stored_appearances.get(key, ()) != row["appearances"]
-                if appearances_differ:
-                    appearances_changed.append(key)
-                if not differs and not appearances_differ:
-                    count.unchanged += 1
-                    continue
-                count.updated += 1
-                if not differs:
-                    continue
+            old = stored.get(key)
+            differs = old is not None and any(
+                old[f"{c}__key" if c in (*_CLAIM_ENTITY_COLUMNS, "predicate") else c] != row[c]
+                for c in _CLAIM_COLUMNS
+            )
+            appearances_differ = self.stored_appearances.get(key, ()) != row["appearances"]
             data = {c: row[c] for c in _CLAIM_PLAIN_COLUMNS}
             for c in _CLAIM_ENTITY_COLUMNS:
                 data[f"{c}_id"] = entity_ids[row[c]] if row[c] else None
             data["predicate_id"] = predicate_ids[row["predicate"]] if row["predicate"] else None
-            if key in stored:
-                changed.append({"id": stored[key]["id"], **data})
-            else:
-                new.append((key, data))
-                appearances_changed.append(key)
-        for (key, _), new_id in zip(
-            new, insert_rows(Claim, [{"key": k, **d} for k, d in new]), strict=True
-        ):
-            ids[key] = new_id
-        update_rows(
-            Claim, changed, [name for name in changed[0] if name != "id"] if changed else []
-        )
-        count.created += len(new)
+            planned.append((key, data, differs, appearances_differ))
+        ids, appearances_changed = self.write_records("claims", Claim, stored, planned)
 
         delete_in(Appearance, "claim_id", [ids[k] for k in appearances_changed if k in stored])
         appearance_rows, vias = [], []
