@@ -26,7 +26,7 @@ from claims.services import (
     predicate_alias_normalize,
     predicate_names_normalize,
 )
-from sources.admin import ComputedColumnsForm, NormalizedAliasFormSet, NormalizedSearchMixin
+from sources.admin import ComputedColumnsForm, NormalizedAliasInline, NormalizedSearchMixin
 
 SHORT_TEXT_LENGTH = 90
 COMPACT_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
@@ -56,13 +56,9 @@ class PredicateAliasForm(ComputedColumnsForm):
         predicate_alias_normalize(alias=self.instance)
 
 
-class PredicateAliasInline(admin.TabularInline):
+class PredicateAliasInline(NormalizedAliasInline):
     model = PredicateAlias
     form = PredicateAliasForm
-    formset = NormalizedAliasFormSet
-    fields = ("name", "normalized")
-    readonly_fields = ("normalized",)
-    extra = 1
 
 
 @admin.register(Predicate)

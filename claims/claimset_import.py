@@ -38,6 +38,7 @@ from claims.models import (
 )
 from claims.quotes import fold_for_quote_search, quote_occurs_in
 from claims.value_columns import (
+    VALUE_COLUMNS,
     earliest_publication,
     interval_columns,
     quantity_columns,
@@ -374,27 +375,9 @@ _CLAIM_COLUMNS = (
     "subject",
     "predicate",
     "value_type",
-    "value_as_written",
-    "quantity_low",
-    "quantity_high",
-    "quantity_low_inclusive",
-    "quantity_high_inclusive",
-    "quantity_given_low",
-    "quantity_given_high",
-    "quantity_given_unit",
-    "date_from",
-    "date_from_precision",
-    "date_to",
-    "date_to_precision",
-    "value_entity",
-    "value_text",
     "negated",
-    "valid_from",
-    "valid_from_precision",
-    "valid_to",
-    "valid_to_precision",
-    "valid_as_written",
     "location",
+    *VALUE_COLUMNS,
 )
 # Columns that are foreign keys to entities or predicates: compared by key, written by id.
 _CLAIM_ENTITY_COLUMNS = ("subject", "value_entity", "location")

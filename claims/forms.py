@@ -11,6 +11,7 @@ from django.forms.widgets import CheckboxInput
 from claims.models import Appearance, Claim, ValueType
 from claims.selectors import claim_reference_date
 from claims.services import claim_apply_as_written, claim_key_generate
+from claims.value_columns import VALUE_COLUMNS
 from claims.values import PartialDate
 
 # The prefix of the claim page's appearance inline formset. Django's default for an inline is the
@@ -20,30 +21,8 @@ APPEARANCE_FORMSET_PREFIX = Appearance._meta.get_field("claim").remote_field.get
 # never saved, so they are not read either.
 MAX_APPEARANCE_ROWS = 1000
 
-# The columns claim_apply_as_written fills, as far as they are fields of the form.
-STRUCTURED_FIELDS = (
-    "quantity_low",
-    "quantity_low_inclusive",
-    "quantity_high",
-    "quantity_high_inclusive",
-    "quantity_given_low",
-    "quantity_given_high",
-    "quantity_given_unit",
-    "date_from",
-    "date_from_precision",
-    "date_to",
-    "date_to_precision",
-    "value_entity",
-    "value_text",
-    "value_as_written",
-    "valid_from",
-    "valid_from_precision",
-    "valid_to",
-    "valid_to_precision",
-    "valid_as_written",
-)
 # A problem with these fields leaves nothing sound to parse.
-_PARSE_INPUTS = ("predicate", *STRUCTURED_FIELDS)
+_PARSE_INPUTS = ("predicate", *VALUE_COLUMNS)
 
 
 class ClaimAdminForm(forms.ModelForm):
@@ -58,7 +37,7 @@ class ClaimAdminForm(forms.ModelForm):
         model = Claim
         fields = (
             *("key", "text", "status", "subject", "predicate", "negated", "location"),
-            *STRUCTURED_FIELDS,
+            *VALUE_COLUMNS,
         )
         help_texts = {
             "key": "Stable external id. Leave empty on a new claim to generate one.",
@@ -108,7 +87,7 @@ class ClaimAdminForm(forms.ModelForm):
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
             return
-        for name in STRUCTURED_FIELDS:
+        for name in VALUE_COLUMNS:
             if name in self.fields:
                 cleaned_data[name] = getattr(claim, name)
 

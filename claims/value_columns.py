@@ -12,6 +12,30 @@ from typing import Any
 
 from claims import values
 
+# The claim columns that hold a value and its valid time, with the phrases they were read from:
+# what the importer compares and writes, and what the admin's claim form lets an editor set.
+VALUE_COLUMNS = (
+    "value_as_written",
+    "quantity_low",
+    "quantity_high",
+    "quantity_low_inclusive",
+    "quantity_high_inclusive",
+    "quantity_given_low",
+    "quantity_given_high",
+    "quantity_given_unit",
+    "date_from",
+    "date_from_precision",
+    "date_to",
+    "date_to_precision",
+    "value_entity",
+    "value_text",
+    "valid_from",
+    "valid_from_precision",
+    "valid_to",
+    "valid_to_precision",
+    "valid_as_written",
+)
+
 _DETAIL = {values.Precision.YEAR: 0, values.Precision.MONTH: 1, values.Precision.DAY: 2}
 
 

@@ -164,13 +164,18 @@ class EntityAliasForm(ComputedColumnsForm):
         services.entity_alias_normalize(alias=self.instance)
 
 
-class EntityAliasInline(admin.TabularInline):
-    model = EntityAlias
-    form = EntityAliasForm
+class NormalizedAliasInline(admin.TabularInline):
+    """Aliases under their entity or predicate, each shown with the form it is compared by."""
+
     formset = NormalizedAliasFormSet
     fields = ("name", "normalized")
     readonly_fields = ("normalized",)
     extra = 1
+
+
+class EntityAliasInline(NormalizedAliasInline):
+    model = EntityAlias
+    form = EntityAliasForm
 
 
 @admin.register(Entity)
