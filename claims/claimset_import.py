@@ -277,6 +277,15 @@ class _Reader:
             return default
         return value
 
+    def url(self, record: dict, path: str) -> str:
+        value = self.text(record, "url", path, max_length=2000)
+        if value:
+            try:
+                _url_validator(value)
+            except ValidationError:
+                self.error(f"{path}.url", f"not a valid URL: {_describe(value)}")
+        return value
+
     def boolean(self, record: dict, name: str, path: str) -> bool:
         value = record.get(name, False)
         if not isinstance(value, bool):
@@ -471,12 +480,7 @@ class _Importer:
 
     def read_outlet(self, path: str, rec: dict) -> dict:
         r = self.reader
-        url = r.text(rec, "url", path, max_length=2000)
-        if url:
-            try:
-                _url_validator(url)
-            except ValidationError:
-                r.error(f"{path}.url", f"not a valid URL: {_describe(url)}")
+        url = r.url(rec, path)
         country = r.text(rec, "country", path)
         if country and not _COUNTRY.match(country):
             r.error(
@@ -538,12 +542,7 @@ class _Importer:
 
     def read_source(self, path: str, rec: dict) -> dict:
         r = self.reader
-        url = r.text(rec, "url", path, max_length=2000)
-        if url:
-            try:
-                _url_validator(url)
-            except ValidationError:
-                r.error(f"{path}.url", f"not a valid URL: {_describe(url)}")
+        url = r.url(rec, path)
         published = None
         if rec.get("published") is not None:
             published = r.partial_date(rec["published"], f"{path}.published")

@@ -504,3 +504,17 @@ def test_of_two_sources_published_the_same_first_day_the_more_precise_date_resol
     import_claimset(document)
 
     assert Claim.objects.get(key="c1").date_from == datetime.date(2014, 12, 1)
+
+
+def test_malformed_urls_of_outlets_and_sources_are_errors_at_their_paths():
+    document = minimal()
+    document["outlets"][0]["url"] = "not a url"
+    document["sources"][0]["url"] = "http//missing-colon"
+
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(document)
+
+    assert [str(e) for e in raised.value.errors] == [
+        'outlets[0].url: not a valid URL: "not a url"',
+        'sources[0].url: not a valid URL: "http//missing-colon"',
+    ]
