@@ -1,32 +1,48 @@
-"""Admin pages for predicates, claims, their appearances and relations."""
+"""Admin pages for predicates, claims, their appearances and relations, and contradiction flags."""
 
 from datetime import date
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import models
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from claims import values
+from claims.detection import claims_changed
 from claims.forms import ClaimAdminForm
 from claims.models import (
     Appearance,
     AppearanceVia,
     Claim,
     ClaimRelation,
+    Contradiction,
+    ContradictionScan,
+    ContradictionStatus,
     Predicate,
     PredicateAlias,
     ValueType,
 )
+from claims.selectors import claim_open_contradictions
 from claims.services import (
     claim_appearance_positions_assign,
+    contradiction_confirm,
+    contradiction_dismiss,
+    contradiction_resolve,
     predicate_alias_normalize,
     predicate_names_normalize,
 )
 from sources.admin import ComputedColumnsForm, NormalizedAliasInline, NormalizedSearchMixin
+from sources.models import Entity, Outlet
 
 SHORT_TEXT_LENGTH = 90
 COMPACT_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
@@ -116,7 +132,7 @@ class ClaimAdmin(admin.ModelAdmin):
     )
     search_fields = ("text", "key")
     autocomplete_fields = ("subject", "predicate", "value_entity", "location")
-    readonly_fields = ("parsed_value", "parsed_valid_time")
+    readonly_fields = ("parsed_value", "parsed_valid_time", "open_contradictions")
     fieldsets = (
         (None, {"fields": ("key", "text", "status")}),
         (
@@ -158,6 +174,17 @@ class ClaimAdmin(admin.ModelAdmin):
     formfield_overrides = COMPACT_TEXTAREA
     inlines = [AppearanceInline]
 
+    def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:  # a new claim has no flags yet
+            return fieldsets
+        first, *rest = fieldsets
+        return [first, ("Contradictions", {"fields": ("open_contradictions",)}), *rest]
+
+    @admin.display(description="open contradictions")
+    def open_contradictions(self, claim: Claim) -> str:
+        return open_contradictions_html(claim) or "none open"
+
     @admin.display(description="text", ordering="text")
     def short_text(self, claim: Claim) -> str:
         return Truncator(claim.text).chars(SHORT_TEXT_LENGTH)
@@ -194,6 +221,13 @@ class ClaimAdmin(admin.ModelAdmin):
             ]
             claim_appearance_positions_assign(claim=form.instance, appearances=new)
         super().save_formset(request, form, formset, change)
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        # With its appearances saved: the time it holds, its terms, and its check (on commit).
+        claims_changed(claim_ids=[form.instance.pk])
 
 
 def claim_value_text(claim: Claim) -> str | None:
@@ -320,6 +354,17 @@ class AppearanceAdmin(admin.ModelAdmin):
         if not change:
             claim_appearance_positions_assign(claim=obj.claim, appearances=[obj])
         super().save_model(request, obj, form, change)
+        # A new first appearance can move the time the claim holds.
+        claims_changed(claim_ids=[obj.claim_id])
+
+    def delete_model(self, request: HttpRequest, obj: Appearance) -> None:
+        super().delete_model(request, obj)
+        claims_changed(claim_ids=[obj.claim_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        claim_ids = list(queryset.values_list("claim_id", flat=True))
+        super().delete_queryset(request, queryset)
+        claims_changed(claim_ids=claim_ids)
 
     @admin.display(description="claim", ordering="claim__text")
     def claim_text(self, appearance: Appearance) -> str:
@@ -361,3 +406,406 @@ class AppearanceViaAdmin(admin.ModelAdmin):
     list_select_related = ("appearance", "source")
     search_fields = ("source__title", "source__key", "appearance__claim__key")
     autocomplete_fields = ("appearance", "source")
+
+
+# --- contradiction flags -----------------------------------------------------------------------
+
+# The reviewer's decisions on a flag's change page; "" leaves the flag as it is.
+DECISION_CONFIRM = "confirm"
+DECISION_DISMISS = "dismiss"
+DECISION_REFUTE_A = "refute_a"
+DECISION_REFUTE_B = "refute_b"
+DISMISS_REASON_REQUIRED = "Say why the flag is dismissed."
+
+# The flag list's order: open flags first, then by subject (claim A's, else claim B's).
+OPEN_FIRST = Case(When(status=ContradictionStatus.OPEN, then=Value(0)), default=Value(1))
+SUBJECT_NAME = Coalesce("claim_a__subject__name", "claim_b__subject__name")
+
+
+def _claim_url(claim_id: int) -> str:
+    return reverse("admin:claims_claim_change", args=[claim_id])
+
+
+def _claim_link(claim: Claim) -> str:
+    return format_html('<a href="{}">{}</a>', _claim_url(claim.pk), claim.key)
+
+
+def open_contradictions_html(claim: Claim) -> SafeString | None:
+    """The claim's open flags as a list: each flag (linked), its kind, its explanation and the
+    other claim (linked). None when it has none."""
+    rows = []
+    for flag in claim_open_contradictions(claim_id=claim.pk):
+        other = flag.claim_b if flag.claim_a_id == claim.pk else flag.claim_a
+        flag_url = reverse("admin:claims_contradiction_change", args=[flag.pk])
+        rows.append((flag_url, flag.kind, flag.explanation, _claim_url(other.pk), other.key))
+    if not rows:
+        return None
+    return format_html(
+        '<ul class="open-contradictions">{}</ul>',
+        format_html_join(
+            "",
+            '<li><a href="{}">{} flag</a>: {} (with <a href="{}">{}</a>)</li>',
+            rows,
+        ),
+    )
+
+
+def claim_valid_time_text(claim: Claim) -> str:
+    """The time the claim holds for people: its valid time, or else when its earliest dated
+    appearance was published (`holds_from`/`holds_to`)."""
+    if claim.valid_from is not None or claim.valid_to is not None:
+        return values.format_date_interval(
+            values.DateInterval(
+                start=_partial_date(claim.valid_from, claim.valid_from_precision),
+                end=_partial_date(claim.valid_to, claim.valid_to_precision),
+            )
+        )
+    if claim.holds_from is None and claim.holds_to is None:
+        return "not given, and no appearance is dated: at any time"
+    holds = values.format_date_interval(
+        values.DateInterval(
+            start=_partial_date(claim.holds_from, "day"), end=_partial_date(claim.holds_to, "day")
+        )
+    )
+    return f"holds when its earliest appearance was published: {holds}"
+
+
+def _published_text(source) -> str:
+    partial = _partial_date(source.published, source.published_precision)
+    return "" if partial is None else partial.isoformat()
+
+
+def _appearance_row(appearance: Appearance) -> dict[str, object]:
+    source = appearance.source
+    outlet = source.outlet
+    speaker = appearance.speaker.name if appearance.speaker else appearance.speaker_description
+    return {
+        "quote": appearance.quote,
+        "stance": appearance.get_stance_display(),
+        "speaker": speaker,
+        "source": source.title,
+        "source_url": reverse("admin:sources_source_change", args=[source.pk]),
+        "published": _published_text(source),
+        "outlet": outlet.name if outlet else "",
+        "reliability": (outlet.reliability or "?") if outlet else "",
+        "reliability_label": outlet.get_reliability_display() if outlet else "",
+    }
+
+
+def contradiction_sides(flag: Contradiction) -> list[dict[str, object]]:
+    """Both claims of the flag for the side-by-side view, with every appearance, its source and
+    outlet: two queries, whatever the number of appearances."""
+    appearances = Appearance.objects.select_related("source__outlet", "speaker").order_by(
+        "position"
+    )
+    claims = (
+        Claim.objects.select_related("subject", "predicate", "value_entity", "location")
+        .prefetch_related(Prefetch("appearances", queryset=appearances))
+        .in_bulk([flag.claim_a_id, flag.claim_b_id])
+    )
+    sides = []
+    for label, claim_id in (("A", flag.claim_a_id), ("B", flag.claim_b_id)):
+        claim = claims[claim_id]
+        sides.append(
+            {
+                "label": label,
+                "claim": claim,
+                "url": _claim_url(claim.pk),
+                "value": claim_value_text(claim),
+                "valid_time": claim_valid_time_text(claim),
+                "appearances": [_appearance_row(row) for row in claim.appearances.all()],
+            }
+        )
+    return sides
+
+
+class ContradictionReviewForm(forms.ModelForm):
+    """The reviewer's decision; save_model hands it to the review services."""
+
+    decision = forms.ChoiceField(
+        choices=[
+            ("", "leave as it is"),
+            (DECISION_CONFIRM, "confirm: the two claims cannot both be true"),
+            (DECISION_DISMISS, "dismiss: a false alarm (say why below)"),
+            (DECISION_REFUTE_A, "resolve by refuting claim A"),
+            (DECISION_REFUTE_B, "resolve by refuting claim B"),
+        ],
+        required=False,
+        initial="",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Required to dismiss: why the two claims do not contradict each other.",
+    )
+
+    class Meta:
+        model = Contradiction
+        fields = ()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        flag = self.instance
+        if flag.pk is not None and "decision" in self.fields:
+            # Name the claims, so that A and B cannot be mixed up (loaded with the flag).
+            choices = dict(self.fields["decision"].choices)
+            choices[DECISION_REFUTE_A] = f"resolve by refuting claim A ({flag.claim_a.key})"
+            choices[DECISION_REFUTE_B] = f"resolve by refuting claim B ({flag.claim_b.key})"
+            self.fields["decision"].choices = list(choices.items())
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        # contradiction_dismiss refuses an empty reason too; said here, it shows on the field.
+        if cleaned.get("decision") == DECISION_DISMISS and not cleaned.get("reason"):
+            self.add_error("reason", DISMISS_REASON_REQUIRED)
+        return cleaned
+
+
+class DismissReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        error_messages={"required": DISMISS_REASON_REQUIRED},
+        help_text="Kept with each flag: why the two claims do not contradict each other.",
+    )
+
+
+class ContradictionSubjectFilter(admin.SimpleListFilter):
+    title = "subject"
+    parameter_name = "subject"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        # Only the subjects that have flags, in one query that starts from the flags.
+        flagged = Q(pk__in=Contradiction.objects.values("claim_a__subject")) | Q(
+            pk__in=Contradiction.objects.values("claim_b__subject")
+        )
+        subjects = Entity.objects.filter(flagged).order_by("name").values_list("pk", "name")
+        return [(str(pk), name) for pk, name in subjects]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        if self.value() is None:
+            return queryset
+        return queryset.filter(
+            Q(claim_a__subject_id=self.value()) | Q(claim_b__subject_id=self.value())
+        )
+
+
+class ContradictionOutletFilter(admin.SimpleListFilter):
+    """Flags either of whose claims appears in a source of the outlet."""
+
+    title = "outlet"
+    parameter_name = "outlet"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        # Only the outlets with an appearance of a flagged claim, in one query.
+        flagged_claim = Exists(Contradiction.objects.filter(claim_a=OuterRef("claim"))) | Exists(
+            Contradiction.objects.filter(claim_b=OuterRef("claim"))
+        )
+        outlets = (
+            Outlet.objects.filter(
+                Exists(Appearance.objects.filter(flagged_claim, source__outlet=OuterRef("pk")))
+            )
+            .order_by("name")
+            .values_list("pk", "name", "reliability")
+        )
+        return [(str(pk), f"{name} ({reliability or '?'})") for pk, name, reliability in outlets]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        if self.value() is None:
+            return queryset
+        # Exists rather than joins: a flag with many appearances in the outlet is listed once.
+        in_outlet = Appearance.objects.filter(source__outlet_id=self.value())
+        return queryset.filter(
+            Exists(in_outlet.filter(claim=OuterRef("claim_a")))
+            | Exists(in_outlet.filter(claim=OuterRef("claim_b")))
+        )
+
+
+@admin.register(Contradiction)
+class ContradictionAdmin(admin.ModelAdmin):
+    """Flags come only from detection: reviewers confirm, dismiss or resolve them here."""
+
+    form = ContradictionReviewForm
+    list_display = (
+        "short_explanation",
+        "kind",
+        "status",
+        "claim_a_link",
+        "claim_b_link",
+        "subject",
+        "last_detected_at",
+    )
+    list_select_related = ("claim_a__subject", "claim_b__subject")
+    list_filter = ("kind", "status", ContradictionSubjectFilter, ContradictionOutletFilter)
+    search_fields = (
+        "claim_a__key",
+        "claim_a__text",
+        "claim_b__key",
+        "claim_b__text",
+        "explanation",
+    )
+    actions = ("confirm_selected", "dismiss_selected")
+    readonly_fields = (
+        "kind",
+        "explanation",
+        "detected_by",
+        "last_detected_at",
+        "status",
+        "status_changed_by",
+        "status_changed_at",
+        "dismissed_reason",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Contradiction]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("claim_a__subject", "claim_b__subject", "status_changed_by")
+        )
+
+    def get_ordering(self, request: HttpRequest) -> tuple:
+        return (OPEN_FIRST.asc(), SUBJECT_NAME.asc(), "id")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Contradiction | None = None):
+        fieldsets = [
+            (None, {"fields": ("explanation", "kind", "detected_by", "last_detected_at")}),
+            (
+                "Review",
+                {
+                    "fields": (
+                        "status",
+                        ("status_changed_by", "status_changed_at"),
+                        "dismissed_reason",
+                    )
+                },
+            ),
+        ]
+        if self.has_change_permission(request, obj):
+            fieldsets.append(("Decision", {"fields": ("decision", "reason")}))
+        return fieldsets
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Contradiction | None = None) -> bool:
+        # Detection would raise a deleted flag again, without its review: dismiss it instead.
+        return False
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Contradiction | None = None,
+    ):
+        if obj is not None:
+            context["contradiction_sides"] = contradiction_sides(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: Contradiction, form: forms.ModelForm, change: bool
+    ) -> None:
+        decision = form.cleaned_data.get("decision")
+        review = {"contradiction_id": obj.pk, "by": request.user}
+        if decision == DECISION_CONFIRM:
+            contradiction_confirm(**review)
+        elif decision == DECISION_DISMISS:
+            contradiction_dismiss(**review, reason=form.cleaned_data["reason"])
+        elif decision in (DECISION_REFUTE_A, DECISION_REFUTE_B):
+            refuted = obj.claim_a_id if decision == DECISION_REFUTE_A else obj.claim_b_id
+            contradiction_resolve(**review, refuted_claim_id=refuted)
+        else:
+            return
+        obj.refresh_from_db()  # for the change message and the history entry
+
+    @admin.display(description="explanation", ordering="explanation")
+    def short_explanation(self, flag: Contradiction) -> str:
+        return Truncator(flag.explanation).chars(SHORT_TEXT_LENGTH)
+
+    @admin.display(description="claim A", ordering="claim_a__key")
+    def claim_a_link(self, flag: Contradiction) -> str:
+        return _claim_link(flag.claim_a)
+
+    @admin.display(description="claim B", ordering="claim_b__key")
+    def claim_b_link(self, flag: Contradiction) -> str:
+        return _claim_link(flag.claim_b)
+
+    @admin.display(description="subject", ordering=SUBJECT_NAME)
+    def subject(self, flag: Contradiction) -> Entity | None:
+        return flag.claim_a.subject or flag.claim_b.subject
+
+    @admin.action(description="Confirm selected", permissions=["change"])
+    def confirm_selected(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        ids = list(queryset.values_list("pk", "status"))
+        changed = [pk for pk, status in ids if status != ContradictionStatus.CONFIRMED]
+        for pk in changed:
+            contradiction_confirm(contradiction_id=pk, by=request.user)
+        self.message_user(request, _count_message(changed, ids, "confirmed"), messages.SUCCESS)
+
+    @admin.action(description="Dismiss selected (asks for a reason)", permissions=["change"])
+    def dismiss_selected(self, request: HttpRequest, queryset: models.QuerySet):
+        form = DismissReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            ids = list(queryset.values_list("pk", "status"))
+            changed = [pk for pk, status in ids if status != ContradictionStatus.DISMISSED]
+            for pk in changed:
+                contradiction_dismiss(
+                    contradiction_id=pk, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            self.message_user(request, _count_message(changed, ids, "dismissed"), messages.SUCCESS)
+            return None  # back to the list
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Dismiss contradiction flags",
+            "subtitle": None,
+            "opts": self.opts,
+            "flags": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/claims/contradiction/dismiss_reason.html", context)
+
+
+def _count_message(changed: list[int], selected: list[tuple], verb: str) -> str:
+    """ "2 flags dismissed; 1 was dismissed already." """
+    text = f"{len(changed)} flag{'' if len(changed) == 1 else 's'} {verb}"
+    unchanged = len(selected) - len(changed)
+    if unchanged:
+        text += f"; {unchanged} {'was' if unchanged == 1 else 'were'} {verb} already"
+    return f"{text}."
+
+
+@admin.register(ContradictionScan)
+class ContradictionScanAdmin(admin.ModelAdmin):
+    """Full scans, as detection records them: for reading only."""
+
+    list_display = (
+        "id",
+        "status",
+        "requested_by",
+        "started_at",
+        "finished_at",
+        "chunks_total",
+        "claims_compared",
+        "candidates_compared",
+        "pairs_found",
+        "flags_withdrawn",
+    )
+    list_filter = ("status",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: ContradictionScan | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ContradictionScan | None = None
+    ) -> bool:
+        return False

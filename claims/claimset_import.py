@@ -25,6 +25,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from claims import values
+from claims.detection import claims_changed
 from claims.models import (
     Appearance,
     AppearanceVia,
@@ -440,6 +441,8 @@ class _Importer:
         self.reader = _Reader()
         self.document = document
         self.summary = ImportSummary()
+        # Ids of the records each section created or changed (themselves or their children).
+        self.written: dict[str, set[int]] = defaultdict(set)
 
     @property
     def errors(self) -> list[FieldError]:
@@ -1228,7 +1231,32 @@ class _Importer:
         if changed:
             update_rows(model, changed, [name for name in changed[0] if name != "id"])
         count.created += len(new)
+        self.written[section].update(ids[key] for key in children)
+        self.written[section].update(row["id"] for row in changed)
         return ids, children
+
+    def claims_to_check(self) -> set[int]:
+        """The claims this import may have changed the contradictions of: those written, those
+        of changed predicates (their rules), and those appearing in changed sources (a
+        publication date decides when a claim without valid time holds)."""
+        ids = set(self.written["claims"])
+        if self.written["predicates"]:
+            ids.update(
+                filter_in(
+                    Claim.objects.values_list("id", flat=True),
+                    "predicate_id",
+                    self.written["predicates"],
+                )
+            )
+        if self.written["sources"]:
+            ids.update(
+                filter_in(
+                    Appearance.objects.values_list("claim_id", flat=True),
+                    "source_id",
+                    self.written["sources"],
+                )
+            )
+        return ids
 
     def write_simple(self, section, model, rows, stored, columns) -> dict[str, int]:
         planned = []
@@ -1413,6 +1441,7 @@ def _import(document: Any) -> ImportSummary:
     try:
         with transaction.atomic():
             importer.write()
+            claims_changed(claim_ids=importer.claims_to_check())
     except IntegrityError as exc:
         # Checked above, so only a concurrent writer can get here (two imports of one new key).
         raise ApplicationError(

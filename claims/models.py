@@ -1,5 +1,6 @@
 """Predicates, claims, their appearances in sources, and editor-asserted relations."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -176,6 +177,15 @@ class Claim(TimestampedModel):
         Entity, on_delete=models.PROTECT, null=True, blank=True, related_name="claims_located"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNREVIEWED)
+    # The time the claim holds, as the contradiction rules read it: its valid time, or else the
+    # publication date of its earliest dated appearance at that date's precision, or else all
+    # times (both empty). Kept by claim_holds_refresh whenever a claim, its appearances or their
+    # sources' dates change, so that a check reads one row instead of joining sources.
+    holds_from = models.DateField(null=True, blank=True, editable=False)
+    holds_to = models.DateField(null=True, blank=True, editable=False)
+    # Set, in the same transaction as a change, when the claim's contradiction check is due;
+    # cleared by the check. A check whose task never reached the broker is found by the sweeper.
+    check_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["key"]
@@ -184,6 +194,12 @@ class Claim(TimestampedModel):
             models.Index(fields=["subject", "predicate"], name="claims_claim_subject_pred"),
             # Review queues and the vetted facts: claims filtered by status.
             models.Index(fields=["status"], name="claims_claim_status"),
+            # The sweeper's "checks requested long ago and still not done" (claims_check_overdue).
+            models.Index(
+                fields=["check_requested_at"],
+                name="claims_claim_check_requested",
+                condition=Q(check_requested_at__isnull=False),
+            ),
         ]
         constraints = [
             # Named, rather than unique=True, which adds a LIKE-pattern index no query uses.
@@ -367,3 +383,206 @@ class ClaimRelation(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.from_claim_id} {self.type} {self.to_claim_id}"
+
+
+class ClaimTerm(models.Model):
+    """One term of a claim's wording (a lemma, or `@<entity id>` for an entity it names): the
+    inverted index that text comparison draws candidate pairs from (claims/text_compare.py)."""
+
+    claim = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="terms",
+        db_index=False,  # claims_claimterm_unique leads with claim and serves its look-ups
+    )
+    term = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "term"], name="claims_claimterm_unique"),
+        ]
+        indexes = [
+            # The claims that share a term with a claim being checked (claim_text_candidates),
+            # answered from the index alone.
+            models.Index(fields=["term", "claim"], name="claims_claimterm_term"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.term}"
+
+
+class ContradictionKind(models.TextChoices):
+    QUANTITY = "quantity"
+    DATE = "date"
+    ENTITY = "entity"
+    NEGATION = "negation"
+    TEXT = "text"
+
+
+class ContradictionStatus(models.TextChoices):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+    RESOLVED = "resolved"
+
+
+class Contradiction(TimestampedModel):
+    """A flag: two claims that cannot both be true, found by a detector, and its review.
+
+    One row per pair, ever (claims_contradiction_pair_unique, with the lower claim id first):
+    detection upserts, so re-running it, or two workers finding the same pair, never makes a
+    second flag. A dismissed flag stays dismissed until one of its claims changes
+    (`fingerprint` against `reviewed_fingerprint`).
+    """
+
+    Kind = ContradictionKind
+    Status = ContradictionStatus
+
+    claim_a = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="contradictions_as_a",
+        db_index=False,  # claims_contradiction_pair_unique leads with claim_a
+    )
+    claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="contradictions_as_b")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    explanation = models.CharField(max_length=500)
+    detected_by = models.CharField(max_length=40, help_text="The detector and its version.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    dismissed_reason = models.TextField(blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # A digest of what the rules read of both claims when the pair was last detected, and when a
+    # reviewer last decided on it: a dismissed flag reopens only when the two differ.
+    fingerprint = models.CharField(max_length=32, editable=False)
+    reviewed_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
+    last_detected_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ["claim_a", "claim_b"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim_a", "claim_b"], name="claims_contradiction_pair_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(claim_a__lt=models.F("claim_b")),
+                name="claims_contradiction_pair_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ContradictionKind.values),
+                name="claims_contradiction_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ContradictionStatus.values),
+                name="claims_contradiction_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ContradictionStatus.DISMISSED) | ~Q(dismissed_reason=""),
+                name="claims_contradiction_dismissed_has_reason",
+            ),
+        ]
+        indexes = [
+            # The review queue: open flags first, by kind (the admin list and the report).
+            models.Index(fields=["status", "kind"], name="claims_contradiction_status"),
+            # Flags not seen again by a finished full scan (contradiction_scan_finish).
+            models.Index(fields=["last_detected_at"], name="claims_contradiction_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_a_id} vs {self.claim_b_id} ({self.kind}, {self.status})"
+
+
+class ScanStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+class ContradictionScan(TimestampedModel):
+    """A full contradiction scan, split into chunks that any worker can take.
+
+    Scans run one at a time (claims_contradictionscan_one_running): a requested scan waits as
+    `queued` until the running one finishes.
+    """
+
+    Status = ScanStatus
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.CharField(max_length=100, help_text='"beat", "command", a user.')
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    chunks_total = models.PositiveIntegerField(default=0)
+    claims_compared = models.PositiveBigIntegerField(default=0)
+    candidates_compared = models.PositiveBigIntegerField(
+        default=0, help_text="Pairs the rules were applied to: candidates, never all pairs."
+    )
+    pairs_found = models.PositiveBigIntegerField(default=0)
+    flags_withdrawn = models.PositiveIntegerField(
+        default=0, help_text="Open flags no longer detected, removed when the scan finished."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ScanStatus.values),
+                name="claims_contradictionscan_status_valid",
+            ),
+            # The lock that makes concurrent scans run one after another.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status=ScanStatus.RUNNING),
+                name="claims_contradictionscan_one_running",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"scan {self.pk} ({self.status})"
+
+
+class ScanChunkKind(models.TextChoices):
+    STRUCTURED = "structured"
+    TEXT = "text"
+
+
+class ContradictionScanChunk(models.Model):
+    """One share of a scan: the structured claims of a range of subjects, or the wordings of a
+    range of claims. `done_at` is set with the chunk's results in one transaction, so a chunk
+    whose worker died is simply run again."""
+
+    Kind = ScanChunkKind
+
+    scan = models.ForeignKey(ContradictionScan, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    first_id = models.BigIntegerField(help_text="First subject id (structured) or claim id (text).")
+    last_id = models.BigIntegerField()
+    claims_compared = models.PositiveIntegerField(default=0)
+    candidates_compared = models.PositiveBigIntegerField(default=0)
+    pairs_found = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["scan", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scan", "number"], name="claims_contradictionscanchunk_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ScanChunkKind.values),
+                name="claims_contradictionscanchunk_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_id__lte=models.F("last_id")),
+                name="claims_contradictionscanchunk_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"scan {self.scan_id} chunk {self.number}"

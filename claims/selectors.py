@@ -1,14 +1,19 @@
 """Reads of claims. Each returns data with what it needs loaded in a fixed number of queries."""
 
+import datetime
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.db.models import Case, Q, When
 
 from claims import values
 from claims.corroboration import AppearanceLink, CitationGraph, independent_source_count
-from claims.models import Appearance, AppearanceVia
+from claims.models import Appearance, AppearanceVia, Contradiction, ContradictionStatus
 from claims.value_columns import earliest_publication
-from sources.models import Source, SourceCitation
+from sources.models import Entity, Source, SourceCitation
 from tracker.bulk import filter_in
+from tracker.errors import ApplicationError
 
 
 def citation_graph() -> CitationGraph:
@@ -55,3 +60,70 @@ def claim_reference_date(*, source_ids: Collection[int]) -> values.PartialDate |
     if not dates:
         return None
     return earliest_publication(dates)
+
+
+@dataclass(frozen=True)
+class ContradictionFilters:
+    """What a report or list of flags is narrowed to; None means any."""
+
+    statuses: tuple[str, ...] | None = None
+    kinds: tuple[str, ...] | None = None
+    subject: str | None = None  # an entity key, name or alias
+    since: datetime.date | None = None  # detected on or after
+
+
+def contradictions_for_report(filters: ContradictionFilters = ContradictionFilters()):
+    """Flags with both claims, their subjects, predicates and values loaded (3 queries), open
+    first, then by subject and predicate name. Raises ApplicationError for an unknown subject."""
+    query = Contradiction.objects.select_related(
+        "claim_a__subject",
+        "claim_a__predicate",
+        "claim_a__value_entity",
+        "claim_b__subject",
+        "claim_b__predicate",
+        "claim_b__value_entity",
+        "status_changed_by",
+    )
+    if filters.statuses:
+        query = query.filter(status__in=filters.statuses)
+    if filters.kinds:
+        query = query.filter(kind__in=filters.kinds)
+    if filters.subject:
+        entity_ids = entity_ids_named(filters.subject)
+        if not entity_ids:
+            raise ApplicationError(f'no entity has the key, name or alias "{filters.subject}"')
+        query = query.filter(
+            Q(claim_a__subject_id__in=entity_ids) | Q(claim_b__subject_id__in=entity_ids)
+        )
+    if filters.since:
+        query = query.filter(last_detected_at__date__gte=filters.since)
+    open_first = Case(When(status=ContradictionStatus.OPEN, then=0), default=1)
+    return query.order_by(
+        open_first,
+        "claim_a__subject__name",
+        "claim_a__predicate__name",
+        "claim_a__key",
+        "claim_b__key",
+    )
+
+
+def entity_ids_named(reference: str) -> list[int]:
+    """Ids of the entities whose key, name or alias is `reference` (names compared normalised)."""
+    normalized = values.normalize_name(reference)
+    return list(
+        Entity.objects.filter(
+            Q(key=reference) | Q(normalized_name=normalized) | Q(aliases__normalized=normalized)
+        )
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+
+def claim_open_contradictions(*, claim_id: int):
+    """The open flags of one claim with the other claim loaded, for its admin page."""
+    return (
+        Contradiction.objects.filter(Q(claim_a_id=claim_id) | Q(claim_b_id=claim_id))
+        .filter(status=ContradictionStatus.OPEN)
+        .select_related("claim_a", "claim_b")
+        .order_by("kind", "id")
+    )

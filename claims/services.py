@@ -12,9 +12,19 @@ from collections.abc import Callable, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from claims import values
-from claims.models import Appearance, Claim, Predicate, PredicateAlias, ValueType
+from claims.models import (
+    Appearance,
+    Claim,
+    ClaimStatus,
+    Contradiction,
+    ContradictionStatus,
+    Predicate,
+    PredicateAlias,
+    ValueType,
+)
 from claims.value_columns import interval_columns, quantity_columns, units_disagree
 
 CLAIM_KEY_PREFIX = "claim-"
@@ -226,3 +236,66 @@ def _clear_value_columns(claim: Claim, *, keep: str) -> None:
         claim.value_entity = None
     if keep != ValueType.TEXT:
         claim.value_text = ""
+
+
+# --- reviewing contradiction flags ----------------------------------------------------------
+
+
+def _flag_for_review(contradiction_id: int) -> Contradiction:
+    # Locked so that two reviewers deciding on one flag at once are applied one after the
+    # other, each on the other's result, rather than both on the state they loaded.
+    return Contradiction.objects.select_for_update().get(pk=contradiction_id)
+
+
+def _decide(flag: Contradiction, status: str, by, reason: str = "") -> None:
+    flag.status = status
+    flag.dismissed_reason = reason
+    flag.status_changed_by = by
+    flag.status_changed_at = timezone.now()
+    # The claims as the reviewer saw them: a dismissal stands until one of them changes.
+    flag.reviewed_fingerprint = flag.fingerprint
+    flag.save(
+        update_fields=[
+            "status",
+            "dismissed_reason",
+            "status_changed_by",
+            "status_changed_at",
+            "reviewed_fingerprint",
+            "updated_at",
+        ]
+    )
+
+
+def contradiction_confirm(*, contradiction_id: int, by) -> Contradiction:
+    """The reviewer agrees the two claims cannot both be true; it stays on the record."""
+    with transaction.atomic():
+        flag = _flag_for_review(contradiction_id)
+        _decide(flag, ContradictionStatus.CONFIRMED, by)
+    return flag
+
+
+def contradiction_dismiss(*, contradiction_id: int, by, reason: str) -> Contradiction:
+    """A false alarm, with the reviewer's reason. Detection will not reopen it unless one of the
+    two claims changes."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"dismissed_reason": "Say why the flag is dismissed."})
+    with transaction.atomic():
+        flag = _flag_for_review(contradiction_id)
+        _decide(flag, ContradictionStatus.DISMISSED, by, reason)
+    return flag
+
+
+def contradiction_resolve(*, contradiction_id: int, by, refuted_claim_id: int) -> Contradiction:
+    """Settle the flag by marking one of its two claims refuted (kept, never deleted)."""
+    with transaction.atomic():
+        flag = _flag_for_review(contradiction_id)
+        if refuted_claim_id not in (flag.claim_a_id, flag.claim_b_id):
+            raise ValidationError(
+                f"claim {refuted_claim_id} is not one of the two claims of flag {flag.pk}"
+            )
+        claim = Claim.objects.select_for_update().get(pk=refuted_claim_id)
+        claim.status = ClaimStatus.REFUTED
+        claim.save(update_fields=["status", "updated_at"])
+        _decide(flag, ContradictionStatus.RESOLVED, by)
+    return flag

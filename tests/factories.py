@@ -3,8 +3,17 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
-from claims.models import Appearance, Claim, ClaimRelation, Predicate, PredicateAlias, ValueType
+from claims.models import (
+    Appearance,
+    Claim,
+    ClaimRelation,
+    Contradiction,
+    Predicate,
+    PredicateAlias,
+    ValueType,
+)
 from sources.models import Entity, EntityAlias, Outlet, Source
 from tracker.models import Precision
 
@@ -110,3 +119,25 @@ class ClaimRelationFactory(factory.django.DjangoModelFactory):
     from_claim = factory.SubFactory(ClaimFactory)
     to_claim = factory.SubFactory(ClaimFactory)
     type = ClaimRelation.Type.SUPPORTS
+
+
+class ContradictionFactory(factory.django.DjangoModelFactory):
+    """An open quantity flag between two new claims; claims given in either order are stored
+    lower id first, as claims_contradiction_pair_ordered requires."""
+
+    class Meta:
+        model = Contradiction
+
+    claim_a = factory.SubFactory(ClaimFactory)
+    claim_b = factory.SubFactory(ClaimFactory)
+    kind = Contradiction.Kind.QUANTITY
+    explanation = factory.Sequence(lambda n: f"At least 400 fighters against fewer than {n}.")
+    detected_by = "structured-1"
+    fingerprint = factory.Sequence(lambda n: f"{n:032x}")
+    last_detected_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if kwargs["claim_a"].pk > kwargs["claim_b"].pk:
+            kwargs["claim_a"], kwargs["claim_b"] = kwargs["claim_b"], kwargs["claim_a"]
+        return super()._create(model_class, *args, **kwargs)

@@ -126,23 +126,52 @@ def _copy_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[in
     return ids
 
 
-def update_rows(model: type[models.Model], rows: list[dict[str, Any]], fields: list[str]) -> None:
-    """Write `fields` of existing rows; each row dict carries its `id`."""
+def update_rows(
+    model: type[models.Model], rows: list[dict[str, Any]], fields: list[str], *, touch: bool = True
+) -> None:
+    """Write `fields` of existing rows; each row dict carries its `id`.
+
+    `updated_at` is set too unless touch is False (for bookkeeping columns). PostgreSQL gets one
+    `UPDATE ... FROM unnest(arrays)` per batch; elsewhere Django's bulk_update.
+    """
     if not rows:
         return
-    now = timezone.now()
-    has_updated_at = any(f.attname == "updated_at" for f in model._meta.concrete_fields)
+    has_updated_at = touch and any(f.attname == "updated_at" for f in model._meta.concrete_fields)
+    if has_updated_at:
+        now = timezone.now()
+        rows = [{**row, "updated_at": now} for row in rows]
+        fields = [*fields, "updated_at"]
+    if connection.vendor == "postgresql":
+        _update_unnest(model, rows, fields)
+        return
     objects = []
     for row in rows:
         obj = model(id=row["id"])
         for name in fields:
             setattr(obj, name, row[name])
-        if has_updated_at:
-            obj.updated_at = now
         objects.append(obj)
-    model.objects.bulk_update(
-        objects, [*fields, *(["updated_at"] if has_updated_at else [])], batch_size=1000
+    model.objects.bulk_update(objects, fields, batch_size=1000)
+
+
+def _update_unnest(model: type[models.Model], rows: list[dict[str, Any]], fields: list[str]):
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    casts = ", ".join(f"%s::{f.db_type(connection).split('(')[0]}[]" for f in columns)
+    names = ", ".join(quote(f.column) for f in columns)
+    pk = quote(meta.pk.column)
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
+    statement = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model
+        f"FROM unnest({casts}) AS v({names}) WHERE t.{pk} = v.{pk}"
     )
+    with connection.cursor() as cursor:
+        for chunk in chunked(rows, 10_000):
+            arrays = [
+                [f.get_db_prep_save(row[name], connection) for row in chunk]
+                for f, name in zip(columns, ["id", *fields], strict=True)
+            ]
+            cursor.execute(statement, arrays)
 
 
 def delete_in(model: type[models.Model], field: str, values: Sequence[Any]) -> None:

@@ -157,7 +157,8 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 # At-least-once delivery: a task is acknowledged after it ran, and a task whose worker
 # process died is re-queued rather than acknowledged (acks_late alone loses it).
 CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# An environment switch only so that a test can prove it sees the loss without it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = env_bool("CELERY_TASK_REJECT_ON_WORKER_LOST", True)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
@@ -166,6 +167,40 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60),
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+
+def _crontab(name: str, default: str):
+    """A five-field cron expression from the environment ("minute hour day month weekday")."""
+    from celery.schedules import crontab
+
+    fields = env_str(name, default).split()
+    if len(fields) != 5:
+        raise ImproperlyConfigured(f'{name} must have five cron fields, got "{" ".join(fields)}"')
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    return crontab(minute, hour, day_of_week, day_of_month, month_of_year)
+
+
+# Contradiction detection (claims/detection.py, claims/tasks.py). Exactly one beat process
+# sends these.
+CELERY_BEAT_SCHEDULE = {
+    # The full scan re-checks every claim, in chunks any worker can take. Nightly by default.
+    "contradiction-scan": {
+        "task": "claims.request_scan",
+        "schedule": _crontab("CONTRADICTION_SCAN_CRON", "30 2 * * *"),
+    },
+    # Re-sends checks that never reached the broker and chunks whose tasks were lost.
+    "contradiction-sweep": {
+        "task": "claims.sweep",
+        "schedule": float(env_int("CONTRADICTION_SWEEP_SECONDS", 60)),
+    },
+}
+# A claim still marked for a check this long after its change is re-sent by the sweeper.
+CONTRADICTION_CHECK_OVERDUE_SECONDS = env_int("CONTRADICTION_CHECK_OVERDUE_SECONDS", 120)
+# Claims per chunk of a full scan: what one worker holds in memory at a time.
+CONTRADICTION_SCAN_CHUNK_CLAIMS = env_int("CONTRADICTION_SCAN_CHUNK_CLAIMS", 50_000)
+CONTRADICTION_TEXT_CHUNK_CLAIMS = env_int("CONTRADICTION_TEXT_CHUNK_CLAIMS", 20_000)
+# Chunks of a scan that has run this long are sent again (a chunk done twice changes nothing).
+CONTRADICTION_SCAN_STALE_SECONDS = env_int("CONTRADICTION_SCAN_STALE_SECONDS", 30 * 60)
 
 LOGGING = {
     "version": 1,

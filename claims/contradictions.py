@@ -1,0 +1,224 @@
+"""When two structured claims cannot both be true (spec: "Contradictions"), in plain Python.
+
+No database here: claims arrive as `Facts`, compact tuples of what the rules read, and the
+services (claims/contradiction_services.py) load them, store the flags and explain them.
+
+The rules, for two claims about the same subject and predicate:
+1. Same location where both give one.
+2. Valid times overlap when the predicate is time-varying (`Facts.holds_*`: the valid time, or the
+   earliest appearance's publication date at its precision, or all times).
+3. Both affirmed: quantity or date intervals disjoint; for a functional predicate, different
+   entities. Exactly one negated: the affirmed interval lies inside the negated one (for entities:
+   the same entity). Two negated claims never contradict.
+
+Intervals are compared through sort keys that keep open and closed ends apart: a lower end is
+`(value, 0)` when closed and `(value, 1)` when open; an upper end `(value, 0)` when closed and
+`(value, -1)` when open; a missing end is minus or plus infinity. Two intervals intersect exactly
+when each one's lower key is at most the other's upper key, so [0, 100) and [100, 100] do not:
+(100, 0) > (100, -1). Day intervals are closed, their keys `(ordinal, 0)`.
+
+`block_conflicts` finds every contradicting pair of one subject and predicate without comparing
+every pair: it sweeps the claims in order of valid time and keeps the claims still valid in
+structures sorted by value, so a block of 10,000 claims that mostly agree costs a sort and a
+binary search per claim, not 50 million comparisons.
+"""
+
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from sortedcontainers import SortedKeyList
+
+DETECTOR = "structured/1"
+
+Key = tuple[float, int]
+NEG_INF: Key = (-math.inf, 0)
+POS_INF: Key = (math.inf, 0)
+
+
+class Kind:
+    QUANTITY = "quantity"
+    DATE = "date"
+    ENTITY = "entity"
+    NEGATION = "negation"
+    TEXT = "text"
+
+
+def lower_key(value: float | None, inclusive: bool = True) -> Key:
+    if value is None:
+        return NEG_INF
+    return (value, 0 if inclusive else 1)
+
+
+def upper_key(value: float | None, inclusive: bool = True) -> Key:
+    if value is None:
+        return POS_INF
+    return (value, 0 if inclusive else -1)
+
+
+class Facts(NamedTuple):
+    """What the rules read of one claim. `low`/`high` are interval keys (see the module docstring)
+    of the quantity or date value; `holds_low`/`holds_high` those of the time the claim holds."""
+
+    id: int
+    location_id: int | None
+    negated: bool
+    low: Key
+    high: Key
+    entity_id: int | None
+    holds_low: Key
+    holds_high: Key
+
+
+@dataclass(frozen=True)
+class PredicateRules:
+    value_type: str  # "quantity", "date" or "entity"
+    functional: bool
+    time_varying: bool
+
+
+def intersect(a_low: Key, a_high: Key, b_low: Key, b_high: Key) -> bool:
+    return a_low <= b_high and b_low <= a_high
+
+
+def contains(outer_low: Key, outer_high: Key, inner_low: Key, inner_high: Key) -> bool:
+    return outer_low <= inner_low and inner_high <= outer_high
+
+
+def pair_conflict(a: Facts, b: Facts, rules: PredicateRules) -> str | None:
+    """The kind of contradiction between two claims of one subject and predicate, or None."""
+    if a.location_id and b.location_id and a.location_id != b.location_id:
+        return None
+    if rules.time_varying and not intersect(a.holds_low, a.holds_high, b.holds_low, b.holds_high):
+        return None
+    if a.negated and b.negated:
+        return None
+    if a.negated or b.negated:
+        denied, affirmed = (a, b) if a.negated else (b, a)
+        if rules.value_type == Kind.ENTITY:
+            same = denied.entity_id == affirmed.entity_id
+            return Kind.NEGATION if same else None
+        inside = contains(denied.low, denied.high, affirmed.low, affirmed.high)
+        return Kind.NEGATION if inside else None
+    if rules.value_type == Kind.ENTITY:
+        differ = rules.functional and a.entity_id != b.entity_id
+        return Kind.ENTITY if differ else None
+    if intersect(a.low, a.high, b.low, b.high):
+        return None
+    return rules.value_type
+
+
+def block_conflicts(
+    claims: Iterable[Facts], rules: PredicateRules
+) -> Iterator[tuple[int, int, str]]:
+    """Every contradicting pair among the claims of one subject and predicate, each once, as
+    (lower id, higher id, kind)."""
+    by_location: dict[int | None, list[Facts]] = defaultdict(list)
+    for claim in claims:
+        by_location[claim.location_id].append(claim)
+    unlocated = by_location.pop(None, [])
+    yield from _sweep(unlocated, rules, lambda a, b: True)
+    for located in by_location.values():
+        # A claim with a location meets the claims of that location and those with none; pairs
+        # of two unlocated claims were found above.
+        ids = frozenset(c.id for c in located)
+        yield from _sweep(located + unlocated, rules, lambda a, b, ids=ids: a in ids or b in ids)
+
+
+def _ordered(a: int, b: int, kind: str) -> tuple[int, int, str]:
+    return (a, b, kind) if a < b else (b, a, kind)
+
+
+class _Active:
+    """The claims still valid at the sweep's current time, indexed by value."""
+
+    def __init__(self, rules: PredicateRules) -> None:
+        self.rules = rules
+        self.by_high = SortedKeyList(key=lambda c: (c.high, c.id))  # affirmed
+        self.by_low = SortedKeyList(key=lambda c: (c.low, c.id))  # affirmed
+        self.denied: dict[int, Facts] = {}  # negated claims by id
+        self.by_entity: dict[int | None, dict[int, Facts]] = defaultdict(dict)  # affirmed
+        self.denied_entity: dict[int | None, dict[int, Facts]] = defaultdict(dict)
+
+    def add(self, c: Facts) -> None:
+        if self.rules.value_type == Kind.ENTITY:
+            (self.denied_entity if c.negated else self.by_entity)[c.entity_id][c.id] = c
+        elif c.negated:
+            self.denied[c.id] = c
+        else:
+            self.by_high.add(c)
+            self.by_low.add(c)
+
+    def remove(self, c: Facts) -> None:
+        if self.rules.value_type == Kind.ENTITY:
+            index = self.denied_entity if c.negated else self.by_entity
+            del index[c.entity_id][c.id]
+            if not index[c.entity_id]:
+                del index[c.entity_id]
+        elif c.negated:
+            del self.denied[c.id]
+        else:
+            self.by_high.remove(c)
+            self.by_low.remove(c)
+
+    def conflicts(self, c: Facts) -> Iterator[Facts]:
+        """The active claims whose values conflict with c's; only these are read, so a block of
+        claims that agree costs a binary search per claim."""
+        if self.rules.value_type == Kind.ENTITY:
+            yield from self._entity_conflicts(c)
+        elif c.negated:
+            # Affirmed claims whose interval lies inside c's: they start at or after c's start.
+            start = self.by_low.bisect_key_left((c.low, -1))
+            for other in self.by_low.islice(start):
+                if other.high <= c.high:
+                    yield other
+        else:
+            # Affirmed claims wholly below c, then wholly above it: only real conflicts are read.
+            below = self.by_high.bisect_key_left((c.low, -1))
+            for other in self.by_high.islice(0, below):
+                yield other
+            above = self.by_low.bisect_key_right((c.high, math.inf))
+            for other in self.by_low.islice(above):
+                yield other
+            for other in self.denied.values():
+                if contains(other.low, other.high, c.low, c.high):
+                    yield other
+
+    def _entity_conflicts(self, c: Facts) -> Iterator[Facts]:
+        if c.negated:
+            for other in self.by_entity.get(c.entity_id, {}).values():
+                yield other
+            return
+        for other in self.denied_entity.get(c.entity_id, {}).values():
+            yield other
+        if self.rules.functional:
+            for entity_id, others in self.by_entity.items():
+                if entity_id != c.entity_id:
+                    for other in others.values():
+                        yield other
+
+
+def _sweep(claims: list[Facts], rules: PredicateRules, keep) -> Iterator[tuple[int, int, str]]:
+    """Sweep the claims in order of the start of the time they hold; each meets the claims still
+    holding then, so each overlapping pair meets once, when the later-starting one arrives."""
+    if len(claims) < 2:
+        return
+    time_matters = rules.time_varying
+    order = sorted(claims, key=lambda c: (c.holds_low, c.id)) if time_matters else claims
+    active = _Active(rules)
+    ending: list[tuple[Key, int, Facts]] = []  # heap of (end of time held, id, claim)
+    for c in order:
+        if time_matters:
+            while ending and ending[0][0] < c.holds_low:
+                active.remove(heapq.heappop(ending)[2])
+        for other in active.conflicts(c):
+            # The exact rule decides; the index only spares reading claims that agree.
+            kind = pair_conflict(other, c, rules) if keep(other.id, c.id) else None
+            if kind:
+                yield _ordered(other.id, c.id, kind)
+        active.add(c)
+        if time_matters:
+            heapq.heappush(ending, (c.holds_high, c.id, c))
