@@ -254,10 +254,11 @@ def claim_terms_refresh(*, claim_ids: Collection[int]) -> None:
             stored[claim_id].add(term)
         stale, rows = [], []
         for claim_id, text in texts.items():
-            wanted = text_compare.terms(text, matcher)
+            # Cut to the column's width; a longer "word" is noise, not a rare term.
+            wanted = {term[:100] for term in text_compare.terms(text, matcher)}
             if wanted != stored.get(claim_id, set()):
                 stale.append(claim_id)
-                rows += [{"claim_id": claim_id, "term": t[:100]} for t in sorted(wanted)]
+                rows += [{"claim_id": claim_id, "term": term} for term in sorted(wanted)]
         if stale:
             ClaimTerm.objects.filter(claim_id__in=stale).delete()
             insert_rows(ClaimTerm, rows)
