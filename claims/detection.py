@@ -790,6 +790,8 @@ def scan_start_next() -> ContradictionScan | None:
     or None. The partial unique constraint claims_contradictionscan_one_running is the lock: two
     workers starting scans at once cannot both succeed."""
     while True:
+        if ContradictionScan.objects.filter(status=ScanStatus.RUNNING).exists():
+            return None  # the worker that finishes it starts the next one (tasks.scan_chunk)
         scan = ContradictionScan.objects.filter(status=ScanStatus.QUEUED).order_by("id").first()
         if scan is None:
             return None
@@ -895,7 +897,12 @@ def scan_run_chunk(*, chunk_id: int) -> bool:
     mid-chunk leaves the chunk to be run again, and a chunk run twice upserts the same flags.
     """
     chunk = ContradictionScanChunk.objects.select_related("scan").get(pk=chunk_id)
-    if chunk.done_at is not None or chunk.scan.status != ScanStatus.RUNNING:
+    if chunk.scan.status != ScanStatus.RUNNING:
+        return False
+    if chunk.done_at is not None:
+        # The run that did it may have died, or met a transient error, after its commit and
+        # before finishing the scan: finishing is compare-and-set, so try it here.
+        _scan_finish_if_done(chunk.scan_id)
         return False
     found = Found()
     if chunk.kind == ScanChunkKind.STRUCTURED:
@@ -972,12 +979,28 @@ def scan_run_here(*, requested_by: str, wait_seconds: float = 3600) -> ScanRepor
     return ScanReport(scan=scan, by_kind=by_kind, seconds=time.monotonic() - began)
 
 
-def scan_chunks_pending(*, stale_after: datetime.timedelta | None = None) -> list[int]:
-    """Chunks of the running scan not done yet; with stale_after, only if the scan started that
-    long ago (their tasks may have been lost)."""
+def scan_chunks_to_send(*, stale_after: datetime.timedelta | None = None) -> list[int]:
+    """Chunks of the running scan not done yet, and stamps them as sent now.
+
+    With stale_after, only those last sent longer ago than that (their tasks may have been
+    lost); the stamp is compare-and-set, so a chunk still at work is not sent again and again,
+    and two sweepers at once send each chunk once.
+    """
+    now = timezone.now()
     query = ContradictionScanChunk.objects.filter(
         scan__status=ScanStatus.RUNNING, done_at__isnull=True
     )
     if stale_after is not None:
-        query = query.filter(scan__started_at__lt=timezone.now() - stale_after)
-    return list(query.order_by("number").values_list("id", flat=True))
+        query = query.filter(Q(sent_at__isnull=True) | Q(sent_at__lt=now - stale_after))
+    sent = []
+    for chunk_id, sent_at in query.order_by("number").values_list("id", "sent_at"):
+        if ContradictionScanChunk.objects.filter(pk=chunk_id, sent_at=sent_at).update(sent_at=now):
+            sent.append(chunk_id)
+    return sent
+
+
+def scan_chunks_pending() -> bool:
+    """Whether the running scan (if any) has chunks not done."""
+    return ContradictionScanChunk.objects.filter(
+        scan__status=ScanStatus.RUNNING, done_at__isnull=True
+    ).exists()

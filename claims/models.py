@@ -566,6 +566,8 @@ class ContradictionScanChunk(models.Model):
     claims_compared = models.PositiveIntegerField(default=0)
     candidates_compared = models.PositiveBigIntegerField(default=0)
     pairs_found = models.PositiveIntegerField(default=0)
+    # When its task was last sent: the sweeper re-sends a chunk only long after that.
+    sent_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -49,7 +49,7 @@ def start_next_scan() -> int | None:
     scan = detection.scan_start_next()
     if scan is None:
         return None
-    for chunk_id in scan.chunks.values_list("id", flat=True):
+    for chunk_id in detection.scan_chunks_to_send():
         scan_chunk.delay(chunk_id)
     return scan.pk
 
@@ -59,7 +59,7 @@ def scan_chunk(chunk_id: int) -> bool:
     """Run one chunk of the running scan; the worker that finishes the last one starts the next
     queued scan."""
     ran = detection.scan_run_chunk(chunk_id=chunk_id)
-    if ran and not detection.scan_chunks_pending():
+    if not detection.scan_chunks_pending():
         start_next_scan.delay()
     return ran
 
@@ -73,7 +73,7 @@ def sweep() -> dict[str, int]:
     )
     for start in range(0, len(overdue), 500):
         check_claims.delay(overdue[start : start + 500])
-    stale = detection.scan_chunks_pending(
+    stale = detection.scan_chunks_to_send(
         stale_after=datetime.timedelta(seconds=settings.CONTRADICTION_SCAN_STALE_SECONDS)
     )
     for chunk_id in stale:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from claims.models import (
     ClaimTerm,
     Contradiction,
     ContradictionScan,
+    ContradictionScanChunk,
     ContradictionStatus,
 )
 from claims.services import contradiction_confirm, contradiction_dismiss, contradiction_resolve
@@ -710,6 +711,56 @@ def test_a_chunk_run_twice_changes_nothing():
     scan.refresh_from_db()
     assert scan.status == "finished"
     assert Contradiction.objects.count() == 1
+
+
+def test_a_scan_queued_behind_a_running_one_is_not_started():
+    _two_conflicting()
+    running = ContradictionScan.objects.create(requested_by="other", status="running")
+    queued = detection.scan_request(requested_by="test")
+    assert detection.scan_start_next() is None
+    queued.refresh_from_db()
+    assert queued.status == "queued"
+    running.status = "finished"
+    running.save()
+    assert detection.scan_start_next() == queued
+
+
+def test_a_chunk_run_again_finishes_a_scan_whose_finish_was_lost(monkeypatch):
+    _two_conflicting()
+    scan = detection.scan_request(requested_by="test")
+    detection.scan_start_next()
+    chunk = scan.chunks.get()
+    finish = detection._scan_finish_if_done
+
+    def lost(scan_id):
+        raise OperationalError("connection lost after the chunk's commit")
+
+    monkeypatch.setattr(detection, "_scan_finish_if_done", lost)
+    with pytest.raises(OperationalError):
+        detection.scan_run_chunk(chunk_id=chunk.pk)
+    monkeypatch.setattr(detection, "_scan_finish_if_done", finish)
+    scan.refresh_from_db()
+    assert scan.status == "running"
+    # The task is retried (a transient error): the chunk is done, and the scan finishes now.
+    assert detection.scan_run_chunk(chunk_id=chunk.pk) is False
+    scan.refresh_from_db()
+    assert scan.status == "finished"
+
+
+def test_the_sweeper_resends_a_chunk_only_long_after_it_was_sent():
+    _two_conflicting()
+    scan = detection.scan_request(requested_by="test")
+    detection.scan_start_next()
+    chunk = scan.chunks.get()
+    assert detection.scan_chunks_to_send() == [chunk.pk]
+    stale = datetime.timedelta(minutes=30)
+    # Just sent: a sweep leaves it alone, however long the scan has been running.
+    assert detection.scan_chunks_to_send(stale_after=stale) == []
+    ContradictionScanChunk.objects.filter(pk=chunk.pk).update(
+        sent_at=timezone.now() - datetime.timedelta(minutes=31)
+    )
+    assert detection.scan_chunks_to_send(stale_after=stale) == [chunk.pk]
+    assert detection.scan_chunks_to_send(stale_after=stale) == []
 
 
 def test_detect_contradictions_says_what_it_compared_and_found():
