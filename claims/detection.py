@@ -845,12 +845,25 @@ def _structured_chunk(chunk: ContradictionScanChunk, found: Found) -> None:
             found.add(a, b, kind, STRUCTURED_DETECTOR)
 
 
+# Wordings of a text chunk compared per batch: candidates and their terms are held for one batch
+# at a time, so memory follows the batch, not the number of claims.
+TEXT_BATCH = 1000
+
+
 def _text_chunk(chunk: ContradictionScanChunk, found: Found, signatures: _Signatures) -> None:
     probe_ids = list(
         Claim.objects.filter(_text_only(), id__gte=chunk.first_id, id__lte=chunk.last_id)
         .order_by("id")
         .values_list("id", flat=True)
     )
+    found.claims += len(probe_ids)
+    for batch in chunked(probe_ids, TEXT_BATCH):
+        _text_batch(list(batch), found, signatures)
+        # Analysed wordings are kept only while their batch is compared.
+        signatures.cache.clear()
+
+
+def _text_batch(probe_ids: list[int], found: Found, signatures: _Signatures) -> None:
     own_terms = _stored_terms(probe_ids)
     all_terms = {t for terms in own_terms.values() for t in terms}
     frequency = dict(
@@ -872,7 +885,6 @@ def _text_chunk(chunk: ContradictionScanChunk, found: Found, signatures: _Signat
     ):
         postings[term].append(claim_id)
     wordings = _wordings(probe_ids)
-    found.claims += len(probe_ids)
     candidates_of = {}
     for claim_id, probe in probes.items():
         candidates = set()
@@ -886,7 +898,7 @@ def _text_chunk(chunk: ContradictionScanChunk, found: Found, signatures: _Signat
         probe = wordings[claim_id]
         # A pair of two wordings is compared from its higher id only: either side's probe
         # terms find the other, so one side is enough.
-        mine = [c for c in candidates if c < claim_id or others[c].structured] if others else []
+        mine = [c for c in candidates if c in others and (c < claim_id or others[c].structured)]
         _compare_wordings(found, probe, own_terms[claim_id], mine, others, others_terms, signatures)
 
 
