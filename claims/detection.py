@@ -657,15 +657,13 @@ def text_candidates_check(
             continue
         frequency = _frequencies(terms)
         probes = text_compare.probe_terms(terms, lambda t, f=frequency: f.get(t, 0))
-        candidate_query = ClaimTerm.objects.filter(term__in=probes).exclude(claim_id=claim_id)
-        if wording.structured:
-            # Two structured claims are compared by value only (spec: "Contradictions").
-            candidate_query = candidate_query.filter(
-                Q(claim__subject__isnull=True)
-                | Q(claim__predicate__isnull=True)
-                | Q(claim__value_type="")
-            )
-        candidate_ids = set(candidate_query.values_list("claim_id", flat=True))
+        # From the term index alone; two structured claims, compared by value only (spec:
+        # "Contradictions"), are skipped in _compare_wordings, which reads that anyway.
+        candidate_ids = set(
+            ClaimTerm.objects.filter(term__in=probes)
+            .exclude(claim_id=claim_id)
+            .values_list("claim_id", flat=True)
+        )
         if not candidate_ids:
             continue
         others = _wordings(candidate_ids)
