@@ -921,7 +921,7 @@ def run_child(*args: str) -> tuple[str, float, float]:
     )
     seconds = time.perf_counter() - started
     if done.returncode:
-        sys.exit(f"the child process failed:\n{done.stdout}\n{done.stderr}")
+        sys.exit(f"the child process failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     lines = done.stdout.strip().splitlines()
     peak_kb = int(lines[-1].split()[1])
     return "\n".join(lines[:-1]), seconds, peak_kb / 1024
