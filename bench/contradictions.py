@@ -122,15 +122,17 @@ from django.db.models import Count, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 import claims.contradictions as rules_module  # noqa: E402
-from claims import text_compare  # noqa: E402
 from claims.contradictions import PredicateRules, block_conflicts, pair_conflict  # noqa: E402
 from claims.detection import (  # noqa: E402
     FACT_COLUMNS,
     STRUCTURED_TYPES,
+    WordingIndex,
     alias_matcher,
     claims_check,
     facts_of,
+    is_structured,
     predicate_rules,
+    wording_index,
 )
 from claims.models import Claim, ClaimTerm, Contradiction, ContradictionScan, Predicate  # noqa: E402
 from claims.values import normalize_name  # noqa: E402
@@ -849,17 +851,27 @@ def truncate() -> None:
 
 
 class TermCache:
-    """text_compare.terms of each wording; wordings repeat within blocks, so each is read once."""
+    """The stored wording of each text (detection.wording_index), as claim_terms_refresh writes
+    it; wordings repeat within blocks, so each is read once."""
 
     def __init__(self) -> None:
         self.matcher = alias_matcher()
-        self.cache: dict[str, frozenset[str]] = {}
+        self.cache: dict[str, WordingIndex] = {}
 
-    def rows(self, claim_id: int, text: str) -> list[dict]:
-        found = self.cache.get(text)
-        if found is None:
-            found = self.cache[text] = text_compare.terms(text, self.matcher)
-        return [{"claim_id": claim_id, "term": t[:100]} for t in sorted(found)]
+    def prepare(self, row: dict) -> WordingIndex:
+        """Set the row's stored wording columns; returns its index, for term_rows()."""
+        index = self.cache.get(row["text"])
+        if index is None:
+            index = self.cache[row["text"]] = wording_index(row["text"], self.matcher)
+        row["wording_terms"], row["wording_digest"] = index.joined, index.digest
+        return index
+
+    @staticmethod
+    def rows(claim_id: int, row: dict, index: WordingIndex) -> list[dict]:
+        structured = is_structured(
+            row.get("subject_id"), row.get("predicate_id"), row.get("value_type", "")
+        )
+        return index.term_rows(claim_id, text_only=not structured)
 
 
 def load(data: Dataset, seed: int) -> tuple[list[int], float]:
@@ -872,17 +884,18 @@ def load(data: Dataset, seed: int) -> tuple[list[int], float]:
     terms = TermCache()
     for start in range(0, len(order), LOAD_BATCH):
         batch = order[start : start + LOAD_BATCH]
-        rows = []
+        rows, indexes = [], []
         for g in batch:
             row = data.rows[g]
             row["key"] = f"c{g}"
+            indexes.append(terms.prepare(row))
             rows.append(row)
         with transaction.atomic():
             new_ids = insert_rows(Claim, rows)
             term_rows = []
-            for g, claim_id in zip(batch, new_ids, strict=True):
+            for g, claim_id, index in zip(batch, new_ids, indexes, strict=True):
                 ids[g] = claim_id
-                term_rows += terms.rows(claim_id, data.rows[g]["text"])
+                term_rows += terms.rows(claim_id, data.rows[g], index)
             insert_rows(ClaimTerm, term_rows)
     with connection.cursor() as cursor:
         # What autovacuum does after a load, done now so that plans and visibility are settled.
@@ -1089,9 +1102,10 @@ def incremental(world: World, data: Dataset, count: int) -> dict:
     alias_matcher()
     for number, (row, what) in enumerate(new_claim_rows(world, data, count)):
         row = {**row, "key": f"new-{number}", "check_requested_at": timezone.now()}
+        index = terms.prepare(row)
         with transaction.atomic():
             (claim_id,) = insert_rows(Claim, [row])
-            insert_rows(ClaimTerm, terms.rows(claim_id, row["text"]))
+            insert_rows(ClaimTerm, terms.rows(claim_id, row, index))
         started = time.perf_counter()
         found = claims_check(claim_ids=[claim_id])
         seconds = time.perf_counter() - started

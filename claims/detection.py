@@ -84,7 +84,12 @@ FACT_COLUMNS = (
 )
 # Term frequencies are counted up to this many claims when choosing a claim's rarest terms: past
 # it a term is common, and how common no longer matters.
-FREQUENCY_CAP = 1000
+FREQUENCY_CAP = 300
+# Wordings compared per batch: candidates and their stored wordings are held for one batch at a
+# time, so memory follows the batch, not the number of claims.
+TEXT_BATCH = 1000
+# Between the terms of Claim.wording_terms: terms are single words, never containing it.
+TERM_SEPARATOR = " "
 
 
 def _as_date(value) -> datetime.date | None:
@@ -242,26 +247,82 @@ def alias_matcher() -> text_compare.AliasMatcher:
     return _matcher_state["matcher"]
 
 
-def claim_terms_refresh(*, claim_ids: Collection[int]) -> None:
-    """Rewrite the index terms (ClaimTerm) of the claims from their wording."""
+def is_structured(subject_id: int | None, predicate_id: int | None, value_type: str) -> bool:
+    """Whether a claim's value is compared by the structured rules (the rest are text-only)."""
+    return bool(subject_id and predicate_id and value_type)
+
+
+@dataclass(frozen=True)
+class WordingIndex:
+    """What is stored of one wording: its terms (sorted, each cut to ClaimTerm.term's width: a
+    longer "word" is noise, not a rare term) and the digest of its mentions."""
+
+    terms: tuple[str, ...]
+    digest: str
+
+    @property
+    def joined(self) -> str:
+        return TERM_SEPARATOR.join(self.terms)
+
+    def term_rows(self, claim_id: int, *, text_only: bool) -> list[dict]:
+        """Its ClaimTerm rows: one per index key (text_compare.index_keys)."""
+        size = len(self.terms)
+        return [
+            {"claim_id": claim_id, "term": key, "size": size, "text_only": text_only}
+            for key in text_compare.index_keys(self.terms)
+        ]
+
+
+def wording_index(text: str, matcher: text_compare.AliasMatcher) -> WordingIndex:
+    signature = text_compare.analyze(text, matcher)
+    terms = {"".join(term.split())[:100] for term in signature.terms}
+    return WordingIndex(tuple(sorted(terms)), text_compare.digest(signature))
+
+
+def claim_terms_refresh(*, claim_ids: Collection[int]) -> int:
+    """Rewrite the stored wordings (Claim.wording_terms, wording_digest) and index terms
+    (ClaimTerm) of the claims that are out of date; returns how many were."""
     matcher = alias_matcher()
+    refreshed = 0
     for chunk in chunked(sorted(set(claim_ids)), 5000):
-        texts = dict(filter_in(Claim.objects.values_list("id", "text"), "id", chunk))
-        stored = defaultdict(set)
-        for claim_id, term in filter_in(
-            ClaimTerm.objects.values_list("claim_id", "term"), "claim_id", chunk
-        ):
-            stored[claim_id].add(term)
-        stale, rows = [], []
-        for claim_id, text in texts.items():
-            # Cut to the column's width; a longer "word" is noise, not a rare term.
-            wanted = {term[:100] for term in text_compare.terms(text, matcher)}
-            if wanted != stored.get(claim_id, set()):
-                stale.append(claim_id)
-                rows += [{"claim_id": claim_id, "term": term} for term in sorted(wanted)]
+        claims = filter_in(
+            Claim.objects.values_list(
+                "id",
+                "text",
+                "subject_id",
+                "predicate_id",
+                "value_type",
+                "wording_terms",
+                "wording_digest",
+            ),
+            "id",
+            chunk,
+        )
+        indexed_text_only = dict(
+            filter_in(ClaimTerm.objects.values_list("claim_id", "text_only"), "claim_id", chunk)
+        )
+        stale, claim_rows, term_rows = [], [], []
+        for claim_id, text, subject_id, predicate_id, value_type, terms, digest in claims:
+            index = wording_index(text, matcher)
+            text_only = not is_structured(subject_id, predicate_id, value_type)
+            if (
+                index.joined == terms
+                and index.digest == digest
+                and indexed_text_only.get(claim_id, text_only) == text_only
+            ):
+                continue
+            stale.append(claim_id)
+            claim_rows.append(
+                {"id": claim_id, "wording_terms": index.joined, "wording_digest": index.digest}
+            )
+            term_rows += index.term_rows(claim_id, text_only=text_only)
         if stale:
             ClaimTerm.objects.filter(claim_id__in=stale).delete()
-            insert_rows(ClaimTerm, rows)
+            insert_rows(ClaimTerm, term_rows)
+            # Bookkeeping columns: written without touching updated_at.
+            update_rows(Claim, claim_rows, ["wording_terms", "wording_digest"], touch=False)
+            refreshed += len(stale)
+    return refreshed
 
 
 # --- flags ------------------------------------------------------------------------------------
@@ -582,93 +643,162 @@ def _frequencies(terms: Collection[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+class _TermFrequencies:
+    """Term frequencies (capped, see _frequencies) read once each per run: a scan's batches
+    share most of their terms. Any consistent order of terms keeps probe_terms exact; the
+    counts only make it pick rare ones."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def load(self, terms: Iterable[str]) -> None:
+        missing = sorted(set(terms) - self.counts.keys())
+        for chunk in chunked(missing, 500):
+            self.counts.update(_frequencies(chunk))
+
+    def __call__(self, term: str) -> int:
+        return self.counts.get(term, 0)
+
+
 @dataclass
 class _Wording:
+    """A claim's stored wording (Claim.wording_terms, wording_digest)."""
+
     id: int
-    text: str
     structured: bool
+    terms: frozenset[str]
+    digest: str
+    signature: text_compare.TextSignature | None = None
+
+    def read(self) -> text_compare.TextSignature:
+        if self.signature is None:
+            self.signature = text_compare.from_digest(self.terms, self.digest)
+        return self.signature
 
 
 def _wordings(claim_ids: Iterable[int]) -> dict[int, _Wording]:
     rows = filter_in(
-        Claim.objects.values_list("id", "text", "subject_id", "predicate_id", "value_type"),
+        Claim.objects.values_list(
+            "id", "subject_id", "predicate_id", "value_type", "wording_terms", "wording_digest"
+        ),
         "id",
         claim_ids,
     )
-    return {row[0]: _Wording(row[0], row[1], bool(row[2] and row[3] and row[4])) for row in rows}
-
-
-def _stored_terms(claim_ids: Iterable[int]) -> dict[int, frozenset[str]]:
-    terms = defaultdict(set)
-    for claim_id, term in filter_in(
-        ClaimTerm.objects.values_list("claim_id", "term"), "claim_id", claim_ids
-    ):
-        terms[claim_id].add(term)
-    return {claim_id: frozenset(t) for claim_id, t in terms.items()}
-
-
-class _Signatures:
-    """Wordings analysed on demand, once each."""
-
-    def __init__(self, matcher: text_compare.AliasMatcher) -> None:
-        self.matcher = matcher
-        self.cache: dict[int, text_compare.TextSignature] = {}
-
-    def of(self, wording: _Wording) -> text_compare.TextSignature:
-        signature = self.cache.get(wording.id)
-        if signature is None:
-            signature = self.cache[wording.id] = text_compare.analyze(wording.text, self.matcher)
-        return signature
-
-
-def _compare_wordings(
-    found: Found,
-    probe: _Wording,
-    probe_terms: frozenset[str],
-    candidates: Iterable[int],
-    wordings: dict[int, _Wording],
-    terms: dict[int, frozenset[str]],
-    signatures: _Signatures,
-) -> None:
-    threshold = text_compare.SIMILARITY_THRESHOLD
-    for other_id in candidates:
-        other = wordings.get(other_id)
-        if other is None or other.id == probe.id or (probe.structured and other.structured):
-            continue
-        found.compared += 1
-        # The stored terms settle most candidates before any wording is analysed.
-        if text_compare.similarity(probe_terms, terms.get(other_id, frozenset())) < threshold:
-            continue
-        conflict = text_compare.compare(signatures.of(probe), signatures.of(other))
-        if conflict is not None:
-            found.add(probe.id, other.id, Kind.TEXT, text_compare.DETECTOR, conflict.explanation)
-
-
-def text_candidates_check(
-    found: Found, claim_ids: Collection[int], signatures: _Signatures
-) -> None:
-    """Compare the wording of each claim with the wordings sharing its rarest terms: any claim
-    whose terms are similar enough shares one of them (text_compare.probe_terms)."""
-    wordings = _wordings(claim_ids)
-    own_terms = _stored_terms(claim_ids)
-    for claim_id, wording in wordings.items():
-        terms = own_terms.get(claim_id, frozenset())
-        if not terms:
-            continue
-        frequency = _frequencies(terms)
-        probes = text_compare.probe_terms(terms, lambda t, f=frequency: f.get(t, 0))
-        # From the term index alone; two structured claims, compared by value only (spec:
-        # "Contradictions"), are skipped in _compare_wordings, which reads that anyway.
-        candidate_ids = set(
-            ClaimTerm.objects.filter(term__in=probes)
-            .exclude(claim_id=claim_id)
-            .values_list("claim_id", flat=True)
+    return {
+        claim_id: _Wording(
+            claim_id,
+            is_structured(subject_id, predicate_id, value_type),
+            frozenset(terms.split(TERM_SEPARATOR)) if terms else frozenset(),
+            digest,
         )
-        if not candidate_ids:
+        for claim_id, subject_id, predicate_id, value_type, terms, digest in rows
+    }
+
+
+def _text_batch(
+    found: Found,
+    probes: dict[int, _Wording],
+    frequencies: _TermFrequencies,
+    *,
+    pairs_once: bool,
+) -> None:
+    """Compare the wording of each probe with the wordings that may be near-identical to it.
+
+    Candidates come from the term index (ClaimTerm), narrowed there: claims listed under one
+    of the probe's look-ups (text_compare.probes: pairs of its terms and its rarest terms, under
+    one of which any near-identical wording is listed) with a number of terms in the look-up's
+    range, and text-only ones only for a structured probe (two structured claims are compared by value alone, spec:
+    "Contradictions"). With pairs_once (a scan, where every text-only claim is a probe) a pair of
+    text-only claims is compared from its higher id only. Decisions are taken on stored digests;
+    only the pairs in conflict are read again, to be explained.
+    """
+    probes = {claim_id: w for claim_id, w in probes.items() if w.terms and w.digest}
+    if not probes:
+        return
+    frequencies.load(t for w in probes.values() for t in w.terms)
+    lookups = {
+        claim_id: text_compare.probes(w.terms, frequencies) for claim_id, w in probes.items()
+    }
+    postings = defaultdict(list)
+    # Pairs and rare terms, for wordings up to PAIR_INDEX_MAX_TERMS terms; the longer wordings
+    # apart, so that a common term's long list is read only for the few long wordings.
+    short, long = set(), set()
+    for lookup in itertools.chain.from_iterable(lookups.values()):
+        (short if lookup.low <= text_compare.PAIR_INDEX_MAX_TERMS else long).add(lookup.key)
+    for query, keys in (
+        (ClaimTerm.objects.filter(size__lte=text_compare.PAIR_INDEX_MAX_TERMS), short),
+        (ClaimTerm.objects.filter(size__gt=text_compare.PAIR_INDEX_MAX_TERMS), long),
+    ):
+        for row in filter_in(
+            query.values_list("term", "claim_id", "size", "text_only"), "term", keys
+        ):
+            postings[row[0]].append(row[1:])
+    candidates_of = {}
+    for probe_id, probe_lookups in lookups.items():
+        probe = probes[probe_id]
+        candidates = set()
+        for lookup in probe_lookups:
+            for claim_id, size, text_only in postings[lookup.key]:
+                if (
+                    lookup.low <= size <= lookup.high
+                    and (text_only or not probe.structured)
+                    and not (pairs_once and text_only and claim_id >= probe_id)
+                ):
+                    candidates.add(claim_id)
+        candidates.discard(probe_id)
+        candidates_of[probe_id] = candidates
+    del postings
+    others = _wordings(set().union(*candidates_of.values()) - probes.keys())
+    others.update(probes)
+    threshold = text_compare.SIMILARITY_THRESHOLD
+    in_conflict = []
+    for probe_id, candidates in candidates_of.items():
+        probe = probes[probe_id]
+        for other_id in candidates:
+            other = others.get(other_id)
+            if other is None or (probe.structured and other.structured):
+                continue  # deleted meanwhile, or made structured since it was indexed
+            found.compared += 1
+            # The stored terms settle most candidates before any mention is read.
+            if text_compare.similarity(probe.terms, other.terms) < threshold:
+                continue
+            if text_compare.conflicting(probe.read(), other.read()):
+                in_conflict.append((probe_id, other_id))
+    _explain_wordings(found, in_conflict)
+
+
+def _explain_wordings(found: Found, pairs: list[tuple[int, int]]) -> None:
+    """Read the wordings of pairs found in conflict and add them with compare()'s explanation."""
+    if not pairs:
+        return
+    texts = dict(
+        filter_in(
+            Claim.objects.values_list("id", "text"), "id", {i for pair in pairs for i in pair}
+        )
+    )
+    matcher = alias_matcher()
+    signatures: dict[int, text_compare.TextSignature] = {}
+
+    def signature(claim_id: int) -> text_compare.TextSignature:
+        if claim_id not in signatures:
+            signatures[claim_id] = text_compare.analyze(texts[claim_id], matcher)
+        return signatures[claim_id]
+
+    for a, b in pairs:
+        if a not in texts or b not in texts:
             continue
-        others = _wordings(candidate_ids)
-        others_terms = _stored_terms(candidate_ids)
-        _compare_wordings(found, wording, terms, candidate_ids, others, others_terms, signatures)
+        # None only if a wording changed since its digest was stored; its own check follows.
+        conflict = text_compare.compare(signature(a), signature(b))
+        if conflict is not None:
+            found.add(a, b, Kind.TEXT, text_compare.DETECTOR, conflict.explanation)
+
+
+def text_candidates_check(found: Found, claim_ids: Collection[int]) -> None:
+    """Compare the wording of each claim with the wordings that may be near-identical to it."""
+    probes = _wordings(claim_ids)
+    frequencies = _TermFrequencies()
+    for batch in chunked(sorted(probes), TEXT_BATCH):
+        _text_batch(found, {i: probes[i] for i in batch}, frequencies, pairs_once=False)
 
 
 def claims_check(*, claim_ids: Collection[int]) -> Found:
@@ -694,7 +824,7 @@ def claims_check(*, claim_ids: Collection[int]) -> Found:
             kind = pair_conflict(mine, facts_of(other), predicate_rule)
             if kind:
                 found.add(mine.id, other[0], kind, STRUCTURED_DETECTOR)
-    text_candidates_check(found, list(marks), _Signatures(alias_matcher()))
+    text_candidates_check(found, list(marks))
     with transaction.atomic():
         flags_store(found, now=started)
         _withdraw_unseen(claim_ids=list(marks), since=started)
@@ -783,6 +913,13 @@ def _refresh_time_varying_holds() -> None:
     claim_holds_refresh(claim_ids=list(ids))
 
 
+def _refresh_unindexed_wordings() -> None:
+    """Index the wordings never indexed (the digest is never empty once stored): claims written
+    by a path that did not call claims_changed, or before wordings were stored."""
+    ids = Claim.objects.filter(wording_digest="").values_list("id", flat=True)
+    claim_terms_refresh(claim_ids=list(ids))
+
+
 def scan_start_next() -> ContradictionScan | None:
     """Start the oldest queued scan unless one is running; returns it, with its chunks planned,
     or None. The partial unique constraint claims_contradictionscan_one_running is the lock: two
@@ -809,6 +946,7 @@ def _scan_promote(scan: ContradictionScan) -> bool:
                 return False
             scan.refresh_from_db()
             _refresh_time_varying_holds()
+            _refresh_unindexed_wordings()
             chunks = _plan_chunks(scan)
             ContradictionScanChunk.objects.bulk_create(chunks)
             scan.chunks_total = len(chunks)
@@ -843,61 +981,16 @@ def _structured_chunk(chunk: ContradictionScanChunk, found: Found) -> None:
             found.add(a, b, kind, STRUCTURED_DETECTOR)
 
 
-# Wordings of a text chunk compared per batch: candidates and their terms are held for one batch
-# at a time, so memory follows the batch, not the number of claims.
-TEXT_BATCH = 1000
-
-
-def _text_chunk(chunk: ContradictionScanChunk, found: Found, signatures: _Signatures) -> None:
+def _text_chunk(chunk: ContradictionScanChunk, found: Found) -> None:
     probe_ids = list(
         Claim.objects.filter(_text_only(), id__gte=chunk.first_id, id__lte=chunk.last_id)
         .order_by("id")
         .values_list("id", flat=True)
     )
     found.claims += len(probe_ids)
+    frequencies = _TermFrequencies()
     for batch in chunked(probe_ids, TEXT_BATCH):
-        _text_batch(list(batch), found, signatures)
-        # Analysed wordings are kept only while their batch is compared.
-        signatures.cache.clear()
-
-
-def _text_batch(probe_ids: list[int], found: Found, signatures: _Signatures) -> None:
-    own_terms = _stored_terms(probe_ids)
-    all_terms = {t for terms in own_terms.values() for t in terms}
-    frequency = dict(
-        filter_in(
-            ClaimTerm.objects.values_list("term").annotate(n=Count("claim_id")).order_by(),
-            "term",
-            all_terms,
-        )
-    )
-    probes = {
-        claim_id: text_compare.probe_terms(terms, lambda t: frequency.get(t, 0))
-        for claim_id, terms in own_terms.items()
-    }
-    postings = defaultdict(list)
-    for term, claim_id in filter_in(
-        ClaimTerm.objects.values_list("term", "claim_id"),
-        "term",
-        {t for p in probes.values() for t in p},
-    ):
-        postings[term].append(claim_id)
-    wordings = _wordings(probe_ids)
-    candidates_of = {}
-    for claim_id, probe in probes.items():
-        candidates = set()
-        for term in probe:
-            candidates.update(postings[term])
-        candidates_of[claim_id] = candidates
-    all_candidates = set().union(*candidates_of.values()) if candidates_of else set()
-    others = _wordings(all_candidates)
-    others_terms = _stored_terms(all_candidates)
-    for claim_id, candidates in candidates_of.items():
-        probe = wordings[claim_id]
-        # A pair of two wordings is compared from its higher id only: either side's probe
-        # terms find the other, so one side is enough.
-        mine = [c for c in candidates if c in others and (c < claim_id or others[c].structured)]
-        _compare_wordings(found, probe, own_terms[claim_id], mine, others, others_terms, signatures)
+        _text_batch(found, _wordings(batch), frequencies, pairs_once=True)
 
 
 def scan_run_chunk(*, chunk_id: int) -> bool:
@@ -918,7 +1011,7 @@ def scan_run_chunk(*, chunk_id: int) -> bool:
     if chunk.kind == ScanChunkKind.STRUCTURED:
         _structured_chunk(chunk, found)
     else:
-        _text_chunk(chunk, found, _Signatures(alias_matcher()))
+        _text_chunk(chunk, found)
     with transaction.atomic():
         flags_store(found, now=chunk.scan.started_at)
         ContradictionScanChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(

@@ -186,6 +186,12 @@ class Claim(TimestampedModel):
     # Set, in the same transaction as a change, when the claim's contradiction check is due;
     # cleared by the check. A check whose task never reached the broker is found by the sweeper.
     check_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The wording as the text detector reads it (claims/text_compare.py), kept so that checks
+    # and scans compare stored terms and mentions instead of reading every wording again:
+    # its terms, sorted and space-separated, and the digest of its number, date and negation
+    # mentions (text_compare.digest). Written by detection.claim_terms_refresh.
+    wording_terms = models.TextField(blank=True, editable=False)
+    wording_digest = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["key"]
@@ -386,8 +392,9 @@ class ClaimRelation(TimestampedModel):
 
 
 class ClaimTerm(models.Model):
-    """One term of a claim's wording (a lemma, or `@<entity id>` for an entity it names): the
-    inverted index that text comparison draws candidate pairs from (claims/text_compare.py)."""
+    """One index key of a claim's wording: a term (a lemma, or `@<entity id>` for an entity it
+    names) or a pair of terms ("#<hash>", text_compare.index_keys). The inverted index that
+    text comparison draws candidate pairs from (claims/text_compare.py)."""
 
     claim = models.ForeignKey(
         Claim,
@@ -396,15 +403,25 @@ class ClaimTerm(models.Model):
         db_index=False,  # claims_claimterm_unique leads with claim and serves its look-ups
     )
     term = models.CharField(max_length=100)
+    # Copied from the claim, so that candidates are narrowed by the index before any claim is
+    # read: the number of terms of its wording (near-identical wordings have similar numbers of
+    # terms, text_compare.size_window), and whether it is text-only (a structured claim is
+    # compared by wording with text-only claims only).
+    size = models.PositiveSmallIntegerField()
+    text_only = models.BooleanField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["claim", "term"], name="claims_claimterm_unique"),
         ]
         indexes = [
-            # The claims that share a term with a claim being checked (claim_text_candidates),
-            # answered from the index alone.
-            models.Index(fields=["term", "claim"], name="claims_claimterm_term"),
+            # The claims that share a term with the claims being checked, with their sizes
+            # (detection._text_candidates), answered from the index alone on PostgreSQL.
+            models.Index(
+                fields=["term", "size"],
+                include=["claim", "text_only"],
+                name="claims_claimterm_term_size",
+            ),
         ]
 
     def __str__(self) -> str:

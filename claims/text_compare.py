@@ -32,6 +32,9 @@ Plain Python with no Django imports, like claims.values.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
 import math
 import re
 import unicodedata
@@ -65,8 +68,17 @@ __all__ = [
     "TextSignature",
     "analyze",
     "compare",
+    "conflicting",
+    "digest",
+    "from_digest",
+    "PAIR_INDEX_MAX_TERMS",
+    "Probe",
+    "index_keys",
+    "pair_key",
     "probe_terms",
+    "probes",
     "similarity",
+    "size_window",
     "terms",
 ]
 
@@ -1010,6 +1022,16 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / total if total else 0.0
 
 
+def size_window(size: int, threshold: float = SIMILARITY_THRESHOLD) -> tuple[int, int]:
+    """The numbers of terms a wording Y may have to reach the threshold with a wording X of
+    `size` terms: Dice 2|X∩Y|/(|X|+|Y|) >= t and |X∩Y| <= |Y| give |Y| >= t|X|/(2-t); the same
+    with X and Y swapped gives |Y| <= (2-t)|X|/t. Rounded outwards by a hair against float
+    error: a wider window only adds candidates, which is safe."""
+    low = math.ceil(threshold * size / (2 - threshold) - 1e-9)
+    high = math.floor((2 - threshold) * size / threshold + 1e-9)
+    return max(1, low), high
+
+
 def probe_terms(
     terms: frozenset[str],
     frequency: Callable[[str], int],
@@ -1036,6 +1058,74 @@ def probe_terms(
     shared = max(0, math.ceil(threshold * size / (2 - threshold) - 1e-9))
     k = min(size, size - shared + 1)
     return sorted(terms, key=lambda term: (frequency(term), term))[:k]
+
+
+# Wordings of at most this many terms are indexed by every pair of their terms as well as by each
+# term (index_keys); longer ones by each term only: a wording of n terms has n(n-1)/2 pairs.
+PAIR_INDEX_MAX_TERMS = 12
+
+
+def pair_key(a: str, b: str) -> str:
+    """The index key of a pair of terms: "#" and a 64-bit hash, never a term ("#" is no word
+    character) and short enough for ClaimTerm.term. A collision only adds a candidate."""
+    first, second = (a, b) if a <= b else (b, a)
+    return "#" + hashlib.blake2b(f"{first}\0{second}".encode(), digest_size=8).hexdigest()
+
+
+def index_keys(terms: Iterable[str]) -> list[str]:
+    """The keys a wording is indexed under: its terms and, unless it has more than
+    PAIR_INDEX_MAX_TERMS of them, the pair_key of every pair of them."""
+    ordered = sorted(set(terms))
+    keys = list(ordered)
+    if len(ordered) <= PAIR_INDEX_MAX_TERMS:
+        keys += [pair_key(a, b) for a, b in itertools.combinations(ordered, 2)]
+    return keys
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Index look-ups that find every wording near-identical to one wording X: the wordings
+    listed under `key` with a number of terms from `low` to `high`."""
+
+    key: str
+    low: int
+    high: int
+
+
+def probes(
+    terms: frozenset[str],
+    frequency: Callable[[str], int],
+    threshold: float = SIMILARITY_THRESHOLD,
+) -> list[Probe]:
+    """The look-ups that find every wording Y near-identical to X (terms), exactly.
+
+    Y has a number of terms in size_window(|X|) and shares at least m = ceil(t|X|/(2-t)) of X's
+    terms (see probe_terms), so it lacks at most |X| - m of them. Split X's terms into
+    g = |X| - m + 1 disjoint groups: the lacking terms fall in at most g - 1 of them, so Y holds
+    one group whole (pigeonhole). Groups are pairs where X has terms enough (a pair is far rarer
+    than either of its terms), else single terms, the rarest ones; a pair joins a rare term with
+    a common one. A Y of at most PAIR_INDEX_MAX_TERMS terms is indexed by all its pairs, so the
+    groups find it; a longer Y only by its terms, so for those sizes X looks up its probe_terms.
+    """
+    size = len(terms)
+    if size == 0:
+        return []
+    low, high = size_window(size, threshold)
+    ordered = sorted(terms, key=lambda term: (frequency(term), term))
+    found = []
+    if low <= PAIR_INDEX_MAX_TERMS:
+        shared = max(1, math.ceil(threshold * size / (2 - threshold) - 1e-9))
+        groups = size - shared + 1
+        pairs = min(groups, size - groups)
+        singles = groups - pairs
+        top = min(high, PAIR_INDEX_MAX_TERMS)
+        found += [Probe(term, low, top) for term in ordered[:singles]]
+        paired = ordered[singles : singles + 2 * pairs]
+        found += [Probe(pair_key(paired[i], paired[-1 - i]), low, top) for i in range(pairs)]
+    if high > PAIR_INDEX_MAX_TERMS:
+        bottom = max(low, PAIR_INDEX_MAX_TERMS + 1)
+        found += [Probe(term, bottom, high) for term in probe_terms(terms, frequency, threshold)]
+    return found
 
 
 # --- comparison ----------------------------------------------------------------------------------
@@ -1069,6 +1159,66 @@ def compare(a: TextSignature, b: TextSignature) -> TextConflict | None:
         explanation = _explain(first_date.words, second_date.words, context)
         return TextConflict("text", explanation, score)
     return None
+
+
+def conflicting(a: TextSignature, b: TextSignature) -> bool:
+    """Whether compare(a, b) finds a conflict, decided without writing its explanation: works
+    on signatures read back from a digest, which keep no wording."""
+    if similarity(a.terms, b.terms) < SIMILARITY_THRESHOLD:
+        return False
+    return (
+        a.negated != b.negated
+        or _number_conflict(a, b) is not None
+        or _date_conflict(a, b) is not None
+    )
+
+
+# --- digests -------------------------------------------------------------------------------------
+# What compare() decides on, kept with each claim (Claim.wording_digest), so that a scan decides
+# on stored digests and reads a wording again only to explain a conflict it found.
+
+
+def digest(signature: TextSignature) -> str:
+    """The negation, number and date mentions of a signature as compact JSON."""
+    quantities = [
+        [
+            m.slot,
+            m.unit,
+            None if m.quantity.low is None else str(m.quantity.low),
+            None if m.quantity.high is None else str(m.quantity.high),
+            m.quantity.low_inclusive,
+            m.quantity.high_inclusive,
+        ]
+        for m in signature.quantities
+    ]
+    dates = [[d.first.toordinal(), d.last.toordinal()] for d in signature.dates]
+    return json.dumps([signature.negated, quantities, dates], separators=(",", ":"))
+
+
+def from_digest(terms: frozenset[str], stored: str) -> TextSignature:
+    """A signature with the terms given and the mentions of a digest, without wording: enough
+    for conflicting(), not for compare()'s explanation."""
+    negated, quantities, dates = json.loads(stored)
+    return TextSignature(
+        terms=terms,
+        quantities=tuple(
+            NumberMention(
+                Quantity(low, high, low_inclusive, high_inclusive, unit),
+                unit,
+                slot,
+                "",
+                "",
+                0,
+                0,
+            )
+            for slot, unit, low, high, low_inclusive, high_inclusive in quantities
+        ),
+        dates=tuple(
+            DateMention(date.fromordinal(first), date.fromordinal(last), "", 0, 0)
+            for first, last in dates
+        ),
+        negated=negated,
+    )
 
 
 _Interval = tuple[Decimal | None, Decimal | None, bool, bool]

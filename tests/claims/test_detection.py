@@ -12,7 +12,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims import detection
+from claims import detection, text_compare
 from claims.claimset_import import import_claimset
 from claims.models import (
     Claim,
@@ -22,6 +22,7 @@ from claims.models import (
     ContradictionScan,
     ContradictionScanChunk,
     ContradictionStatus,
+    Predicate,
 )
 from claims.services import contradiction_confirm, contradiction_dismiss, contradiction_resolve
 from sources.models import Entity
@@ -447,6 +448,79 @@ def test_terms_index_the_wording_with_entities_by_alias():
     assert f"@{entity_ids['islamic-state']}" in terms
     assert f"@{entity_ids['sirte']}" in terms
     assert "400" not in terms
+
+
+def test_a_wording_is_stored_with_its_terms_pairs_size_and_kind():
+    load(
+        claim("t", "At least 400 ISIS fighters managed to escape Sirt."),
+        claim("s", "Sirte fell.", "sirte", "escaped", quantity("150")),
+    )
+    t = Claim.objects.get(key="t")
+    terms = t.wording_terms.split(" ")
+    assert sorted(terms) == terms and len(terms) == 5  # @IS, fighter, manage, escape, @Sirte
+    rows = set(ClaimTerm.objects.filter(claim=t).values_list("term", "size", "text_only"))
+    assert rows == {(key, 5, True) for key in text_compare.index_keys(terms)}
+    assert len(rows) == 5 + 10
+    assert json.loads(t.wording_digest)[0] is False  # not negated
+    assert {
+        row[2]
+        for row in ClaimTerm.objects.filter(claim__key="s").values_list("term", "size", "text_only")
+    } == {False}
+
+
+def test_a_claim_made_structured_is_indexed_as_structured():
+    load(claim("t", "At least 400 ISIS fighters managed to escape Sirte."))
+    t = Claim.objects.get(key="t")
+    Claim.objects.filter(pk=t.pk).update(
+        subject=Entity.objects.get(key="sirte"),
+        predicate=Predicate.objects.get(key="escaped"),
+        value_type="quantity",
+        quantity_low=400,
+    )
+    assert detection.claim_terms_refresh(claim_ids=[t.pk]) == 1
+    assert set(ClaimTerm.objects.filter(claim=t).values_list("text_only", flat=True)) == {False}
+    assert detection.claim_terms_refresh(claim_ids=[t.pk]) == 0  # up to date now
+
+
+def test_a_scan_indexes_wordings_never_indexed():
+    load(
+        claim("t400", "At least 400 ISIS fighters managed to escape Sirte."),
+        claim("t150", "Only around 150 ISIS fighters managed to escape from Sirte."),
+    )
+    Contradiction.objects.all().delete()
+    ClaimTerm.objects.all().delete()
+    Claim.objects.update(wording_terms="", wording_digest="")
+    detection.scan_run_here(requested_by="test")
+    assert pair("t400", "t150") in flagged()
+    assert ClaimTerm.objects.filter(claim__key="t150").exists()
+
+
+def test_a_scan_compares_a_pair_of_wordings_once():
+    load(
+        claim("t400", "At least 400 ISIS fighters managed to escape Sirte."),
+        claim("t150", "Only around 150 ISIS fighters managed to escape from Sirte."),
+    )
+    scan = ContradictionScan.objects.latest("id")
+    assert scan.candidates_compared == 1
+    assert (
+        detection.claims_check(claim_ids=list(Claim.objects.values_list("id", flat=True))).compared
+        == 2
+    )
+
+
+def test_a_stale_digest_is_not_flagged_when_the_wording_no_longer_conflicts():
+    # The decision is taken on stored digests; the explanation reads the wordings again, and a
+    # wording changed since its digest was stored (its own check is due) is not flagged on it.
+    load(
+        claim("t400", "At least 400 ISIS fighters managed to escape Sirte."),
+        claim("t150", "Only around 150 ISIS fighters managed to escape from Sirte."),
+    )
+    Contradiction.objects.all().delete()
+    Claim.objects.filter(key="t150").update(
+        text="Only around 400 ISIS fighters managed to escape from Sirte."
+    )
+    found = detection.claims_check(claim_ids=[Claim.objects.get(key="t400").pk])
+    assert found.pairs == {}
 
 
 # --- the incremental check --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import random
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -10,13 +11,22 @@ import pytest
 
 from claims.text_compare import (
     DETECTOR,
+    PAIR_INDEX_MAX_TERMS,
     SIMILARITY_THRESHOLD,
     AliasMatcher,
+    Probe,
     TextConflict,
     analyze,
     compare,
+    conflicting,
+    digest,
+    from_digest,
+    index_keys,
+    pair_key,
     probe_terms,
+    probes,
     similarity,
+    size_window,
     terms,
 )
 
@@ -611,3 +621,132 @@ def test_probe_count_is_tight():
         assert similarity(x, y) >= threshold
         # ...and one term fewer in common would fall below it.
         assert similarity(x, frozenset(sorted(y)[:-1])) < threshold or shared == 1
+
+
+# --- size_window, index_keys and probes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("threshold", [0.5, SIMILARITY_THRESHOLD, 0.9])
+def test_size_window_holds_every_size_that_can_reach_the_threshold(threshold):
+    for size in range(1, 30):
+        low, high = size_window(size, threshold)
+        for other in range(1, 80):
+            # The best Dice two sets of these sizes can reach: all of the smaller one shared.
+            best = 2 * min(size, other) / (size + other)
+            assert (low <= other <= high) == (best >= threshold - 1e-12), (size, other)
+
+
+def test_index_keys_are_terms_and_pairs_up_to_the_limit():
+    five = [f"t{n}" for n in range(5)]
+    keys = index_keys(five)
+    assert keys[:5] == sorted(five)
+    assert len(keys) == 5 + 10
+    assert pair_key("t1", "t3") in keys
+    assert pair_key("t3", "t1") == pair_key("t1", "t3")
+    assert pair_key("t1", "t3").startswith("#") and len(pair_key("a", "b")) <= 100
+    many = [f"t{n:02d}" for n in range(PAIR_INDEX_MAX_TERMS + 1)]
+    assert index_keys(many) == sorted(many)
+
+
+def _found(x: frozenset[str], y: frozenset[str], frequency, threshold: float) -> bool:
+    keys = set(index_keys(y))
+    return any(p.key in keys and p.low <= len(y) <= p.high for p in probes(x, frequency, threshold))
+
+
+@pytest.mark.parametrize("threshold", [0.5, 2 / 3, SIMILARITY_THRESHOLD, 0.8, 1.0])
+def test_probes_find_every_near_identical_set_of_a_small_universe(threshold):
+    universe = "abcdefg"
+    subsets = [
+        frozenset(combination)
+        for size in range(1, len(universe) + 1)
+        for combination in itertools.combinations(universe, size)
+    ]
+    for frequency in (lambda term: 0, lambda term: ord(term), lambda term: -ord(term)):
+        for x in subsets:
+            for y in subsets:
+                if similarity(x, y) >= threshold:
+                    assert _found(x, y, frequency, threshold), (sorted(x), sorted(y))
+
+
+def test_probes_find_every_near_identical_set_long_and_short():
+    # Random sets of 1 to 30 terms and variants of them (terms dropped and added), across the
+    # pair-index limit: every variant at or above the threshold is found.
+    rng = random.Random(5)  # noqa: S311 (test data)
+    universe = [f"w{n}" for n in range(60)]
+    frequency = {term: rng.randrange(50) for term in universe}.__getitem__
+    checked = 0
+    for _ in range(3000):
+        x = frozenset(rng.sample(universe, rng.randint(1, 30)))
+        kept = rng.sample(sorted(x), max(1, len(x) - rng.randint(0, 4)))
+        y = frozenset(kept) | set(rng.sample(universe, rng.randint(0, 5)))
+        if similarity(x, y) >= SIMILARITY_THRESHOLD:
+            checked += 1
+            assert _found(x, y, frequency, SIMILARITY_THRESHOLD), (sorted(x), sorted(y))
+    assert checked > 1000
+
+
+def test_probes_pair_common_terms_and_look_up_long_wordings_by_terms():
+    frequency = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "h": 8}.__getitem__
+    x = frozenset("abcdefgh")
+    # |X| = 8: Y shares at least 5 terms, so lacks at most 3: four disjoint pairs, rarest with
+    # commonest; and since Y may have up to 14 terms, the probe terms for the longer ones.
+    low, high = size_window(8)
+    assert (low, high) == (5, 14)
+    short = [p for p in probes(x, frequency) if p.high <= PAIR_INDEX_MAX_TERMS]
+    assert short == [
+        Probe(pair_key("a", "h"), 5, PAIR_INDEX_MAX_TERMS),
+        Probe(pair_key("b", "g"), 5, PAIR_INDEX_MAX_TERMS),
+        Probe(pair_key("c", "f"), 5, PAIR_INDEX_MAX_TERMS),
+        Probe(pair_key("d", "e"), 5, PAIR_INDEX_MAX_TERMS),
+    ]
+    long = [p for p in probes(x, frequency) if p.low > PAIR_INDEX_MAX_TERMS]
+    assert [p.key for p in long] == probe_terms(x, frequency)
+    assert {(p.low, p.high) for p in long} == {(PAIR_INDEX_MAX_TERMS + 1, 14)}
+    assert probes(frozenset(), frequency) == []
+
+
+# --- digests -------------------------------------------------------------------------------------
+
+
+def _example_pairs() -> list[tuple[str, str]]:
+    """Every pair of wordings the parametrized tests of this module compare."""
+    pairs = []
+    for value in list(globals().values()):
+        for mark in getattr(value, "pytestmark", []):
+            names = mark.args[0] if mark.name == "parametrize" else ()
+            if isinstance(names, str):
+                names = tuple(name.strip() for name in names.split(","))
+            if names in (("a", "b"), ("positive", "negative")):
+                pairs += [tuple(pair) for pair in mark.args[1]]
+    return pairs
+
+
+def test_a_digest_decides_as_compare_does():
+    pairs = _example_pairs()
+    assert len(pairs) > 40
+    texts = sorted({text for pair in pairs for text in pair})
+    signatures = {text: analyze(text, MATCHER) for text in texts}
+    stored = {
+        text: from_digest(signature.terms, digest(signature))
+        for text, signature in signatures.items()
+    }
+    # The example pairs, and every other pair of their wordings.
+    for a, b in itertools.product(texts, repeat=2):
+        expected = compare(signatures[a], signatures[b]) is not None
+        assert conflicting(stored[a], stored[b]) == expected, (a, b)
+        assert conflicting(signatures[a], signatures[b]) == expected, (a, b)
+
+
+def test_a_digest_keeps_open_ends_units_and_dates():
+    signature = analyze(
+        "More than 40 ISIS fighters fled 150 miles from Sirte in July 2016.", MATCHER
+    )
+    back = from_digest(signature.terms, digest(signature))
+    assert [
+        (m.quantity.low, m.quantity.high, m.quantity.low_inclusive) for m in back.quantities
+    ] == [(m.quantity.low, m.quantity.high, m.quantity.low_inclusive) for m in signature.quantities]
+    assert [(m.slot, m.unit) for m in back.quantities] == [
+        (m.slot, m.unit) for m in signature.quantities
+    ]
+    assert [(d.first, d.last) for d in back.dates] == [(date(2016, 7, 1), date(2016, 7, 31))]
+    assert back.negated is False and back.terms == signature.terms
