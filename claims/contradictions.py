@@ -20,9 +20,12 @@ when each one's lower key is at most the other's upper key, so [0, 100) and [100
 `block_conflicts` finds every contradicting pair of one subject and predicate without comparing
 every pair: it sweeps the claims in order of valid time and keeps the claims still valid in
 structures sorted by value, so a block of 10,000 claims that mostly agree costs a sort and a
-binary search per claim, not 50 million comparisons.
+binary search per claim, not 50 million comparisons. When time does not matter (a predicate
+that is not time-varying) every claim meets every other, and the block is sorted once by value
+instead (`_static`).
 """
 
+import bisect
 import heapq
 import math
 from collections import defaultdict
@@ -206,6 +209,9 @@ def _sweep(claims: list[Facts], rules: PredicateRules, keep) -> Iterator[tuple[i
     holding then, so each overlapping pair meets once, when the later-starting one arrives."""
     if len(claims) < 2:
         return
+    if not rules.time_varying:
+        yield from _static(claims, rules, keep)
+        return
     time_matters = rules.time_varying
     order = sorted(claims, key=lambda c: (c.holds_low, c.id)) if time_matters else claims
     active = _Active(rules)
@@ -222,3 +228,51 @@ def _sweep(claims: list[Facts], rules: PredicateRules, keep) -> Iterator[tuple[i
         active.add(c)
         if time_matters:
             heapq.heappush(ending, (c.holds_high, c.id, c))
+
+
+def _static(claims: list[Facts], rules: PredicateRules, keep) -> Iterator[tuple[int, int, str]]:
+    """The sweep's result when time does not matter (every claim meets every other): sorted
+    once, and each claim reads only the claims whose values conflict with its own."""
+    for other, c in _static_candidates(claims, rules):
+        # The exact rule decides, as in the sweep.
+        kind = pair_conflict(other, c, rules) if keep(other.id, c.id) else None
+        if kind:
+            yield _ordered(other.id, c.id, kind)
+
+
+def _static_candidates(claims: list[Facts], rules: PredicateRules) -> Iterator[tuple[Facts, Facts]]:
+    """Each pair of claims whose values may conflict, once."""
+    affirmed = [c for c in claims if not c.negated]
+    denied = [c for c in claims if c.negated]
+    if rules.value_type == Kind.ENTITY:
+        by_entity: dict[int | None, list[Facts]] = defaultdict(list)
+        for c in affirmed:
+            by_entity[c.entity_id].append(c)
+        for d in denied:
+            for c in by_entity.get(d.entity_id, ()):
+                yield c, d
+        if rules.functional:
+            groups = list(by_entity.values())
+            for i, group in enumerate(groups):
+                for later in groups[i + 1 :]:
+                    for a in group:
+                        for b in later:
+                            yield a, b
+        return
+    by_high = sorted(affirmed, key=lambda c: c.high)
+    highs = [c.high for c in by_high]
+    by_low = sorted(affirmed, key=lambda c: c.low)
+    lows = [c.low for c in by_low]
+    for b in affirmed:
+        # Every affirmed claim wholly below b: each disjoint pair once, from its upper side.
+        for a in by_high[: bisect.bisect_left(highs, b.low)]:
+            yield a, b
+    for d in denied:
+        # Affirmed claims inside d's interval: those starting at or after d's start and ending
+        # at or before its end, read from whichever of the two runs is shorter.
+        start = bisect.bisect_left(lows, d.low)
+        end = bisect.bisect_right(highs, d.high)
+        if len(lows) - start <= end:
+            yield from ((c, d) for c in by_low[start:] if c.high <= d.high)
+        else:
+            yield from ((c, d) for c in by_high[:end] if c.low >= d.low)

@@ -90,6 +90,7 @@ FREQUENCY_CAP = 300
 TEXT_BATCH = 1000
 # Between the terms of Claim.wording_terms: terms are single words, never containing it.
 TERM_SEPARATOR = " "
+PAIR_MAX = text_compare.PAIR_INDEX_MAX_TERMS
 
 
 def _as_date(value) -> datetime.date | None:
@@ -707,10 +708,11 @@ def _text_batch(
     Candidates come from the term index (ClaimTerm), narrowed there: claims listed under one
     of the probe's look-ups (text_compare.probes: pairs of its terms and its rarest terms, under
     one of which any near-identical wording is listed) with a number of terms in the look-up's
-    range, and text-only ones only for a structured probe (two structured claims are compared by value alone, spec:
-    "Contradictions"). With pairs_once (a scan, where every text-only claim is a probe) a pair of
-    text-only claims is compared from its higher id only. Decisions are taken on stored digests;
-    only the pairs in conflict are read again, to be explained.
+    range, and text-only ones only for a structured probe (two structured claims are compared
+    by value alone, spec: "Contradictions"). With pairs_once (a scan, where every text-only
+    claim is a probe) a pair of text-only claims is compared from its higher id only.
+    Decisions are taken on stored digests; only the pairs in conflict are read again, to be
+    explained.
     """
     probes = {claim_id: w for claim_id, w in probes.items() if w.terms and w.digest}
     if not probes:
@@ -719,20 +721,24 @@ def _text_batch(
     lookups = {
         claim_id: text_compare.probes(w.terms, frequencies) for claim_id, w in probes.items()
     }
-    postings = defaultdict(list)
-    # Pairs and rare terms, for wordings up to PAIR_INDEX_MAX_TERMS terms; the longer wordings
-    # apart, so that a common term's long list is read only for the few long wordings.
-    short, long = set(), set()
-    for lookup in itertools.chain.from_iterable(lookups.values()):
-        (short if lookup.low <= text_compare.PAIR_INDEX_MAX_TERMS else long).add(lookup.key)
-    for query, keys in (
-        (ClaimTerm.objects.filter(size__lte=text_compare.PAIR_INDEX_MAX_TERMS), short),
-        (ClaimTerm.objects.filter(size__gt=text_compare.PAIR_INDEX_MAX_TERMS), long),
-    ):
+    postings = defaultdict(set)
+    # Read in groups, so that a common key's long list is read only where it is needed: the
+    # wordings up to PAIR_INDEX_MAX_TERMS terms apart from the few longer ones, and for the
+    # keys only structured probes look up, the text-only wordings alone.
+    groups = defaultdict(set)
+    for probe_id, probe_lookups in lookups.items():
+        for lookup in probe_lookups:
+            groups[lookup.low <= PAIR_MAX, probes[probe_id].structured].add(lookup.key)
+    for (short, structured), keys in groups.items():
+        if structured:
+            keys = keys - groups.get((short, False), set())
+        query = ClaimTerm.objects.filter(**{"size__lte" if short else "size__gt": PAIR_MAX})
+        if structured:
+            query = query.filter(text_only=True)
         for row in filter_in(
             query.values_list("term", "claim_id", "size", "text_only"), "term", keys
         ):
-            postings[row[0]].append(row[1:])
+            postings[row[0]].add(row[1:])
     candidates_of = {}
     for probe_id, probe_lookups in lookups.items():
         probe = probes[probe_id]

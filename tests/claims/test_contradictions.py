@@ -257,9 +257,9 @@ def _random_claim(rng, rules):
 
 
 @pytest.mark.parametrize(
-    "rules", [QUANTITY, QUANTITY_OVER_TIME, ENTITY, FUNCTIONAL, FUNCTIONAL_OVER_TIME]
+    "rules", [QUANTITY, DATE, QUANTITY_OVER_TIME, ENTITY, FUNCTIONAL, FUNCTIONAL_OVER_TIME]
 )
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(16))
 def test_block_sweep_finds_the_same_pairs_as_comparing_every_pair(rules, seed):
     rng = random.Random(seed)  # noqa: S311 - reproducible test data
     claims = [_random_claim(rng, rules) for _ in range(60)]
