@@ -1,15 +1,28 @@
-"""The contradiction report in its forms: JSON (the spec's contradictions/1), CSV and HTML, all
-from one selector (claims.selectors.contradictions_for_report)."""
+"""The contradiction report in its forms: JSON (the spec's contradictions/1), CSV, HTML and PDF,
+all from one selector (claims.selectors.contradictions_for_report).
 
+The HTML (the command's, the PDF's and the admin page's) is grouped into one section per
+subject and, within it, by predicate: each pair side by side with both claims' values, valid
+times, quotes, speakers, sources, outlets with their reliability and independent-source counts,
+with a chart of the values of every claim of that subject and predicate, and a timeline of the
+subject's time-varying claims (claims/charts.py).
+"""
+
+import base64
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 
-from claims.models import Contradiction
+from claims import charts, selectors
+from claims.models import Appearance, Claim, Contradiction
 
 FORMAT = "contradictions/1"
 CSV_COLUMNS = (
@@ -76,19 +89,190 @@ def report_csv(flags: Iterable[Contradiction]) -> str:
     return out.getvalue()
 
 
-def report_html(flags: Iterable[Contradiction], *, title: str = "Contradictions") -> str:
-    flags = list(flags)
-    groups: dict[str, list[Contradiction]] = {}
+# --- the report as people read it -------------------------------------------------------------
+
+NO_SUBJECT = "Wordings about no recorded subject"
+WORDINGS = "wordings"
+
+
+@dataclass
+class ReportSide:
+    label: str  # "A" or "B"
+    claim: Claim
+    value: str | None
+    valid_time: str
+    independent_sources: int
+    appearances: list[Appearance]
+
+
+@dataclass
+class ReportFlag:
+    flag: Contradiction
+    sides: list[ReportSide]
+
+
+@dataclass
+class ReportGroup:
+    heading: str  # the predicate's name, or "wordings" for flags between texts
+    flags: list[ReportFlag] = field(default_factory=list)
+    chart: SafeString | None = None
+    subject_predicate: tuple[int, int] | None = None
+
+
+@dataclass
+class ReportSection:
+    subject: str
+    anchor: str
+    groups: dict[str, ReportGroup] = field(default_factory=dict)
+    timeline: SafeString | None = None
+    subject_id: int | None = None
+
+    @property
+    def flag_count(self) -> int:
+        return sum(len(group.flags) for group in self.groups.values())
+
+
+def report_sections(
+    flags: Sequence[Contradiction], *, with_charts: bool = True, charts_as_images: bool = False
+):
+    """The flags (as contradictions_for_report gives them) in sections by subject, groups by
+    predicate, with both claims fully loaded; a fixed number of queries however many flags."""
+    # Display helpers shared with the flag's own admin page.
+    from claims.admin import claim_valid_time_text, claim_value_text
+
+    claim_ids = {flag.claim_a_id for flag in flags} | {flag.claim_b_id for flag in flags}
+    claims = selectors.claims_with_appearances(claim_ids=claim_ids)
+    independent = selectors.independent_sources_by_claim(sorted(claim_ids))
+    sections: dict[str, ReportSection] = {}
     for flag in flags:
-        a = flag.claim_a
-        heading = (
-            f"{a.subject.name} — {a.predicate.name}" if a.subject and a.predicate else "Wordings"
-        )
-        groups.setdefault(heading, []).append(flag)
-    return render_to_string(
-        "claims/contradiction_report.html",
-        {"title": title, "groups": groups, "count": len(flags), "generated": timezone.now()},
-    )
+        a, b = claims[flag.claim_a_id], claims[flag.claim_b_id]
+        subject = a.subject or b.subject
+        name = subject.name if subject else NO_SUBJECT
+        section = sections.get(name)
+        if section is None:
+            section = sections[name] = ReportSection(
+                subject=name,
+                anchor=f"subject-{slugify(name) or 'none'}",
+                subject_id=subject.pk if subject else None,
+            )
+        structured = a.is_structured and b.is_structured
+        heading = a.predicate.name if structured else WORDINGS
+        group = section.groups.get(heading)
+        if group is None:
+            group = section.groups[heading] = ReportGroup(heading=heading)
+            if structured:
+                group.subject_predicate = (a.subject_id, a.predicate_id)
+        sides = [
+            ReportSide(
+                label=label,
+                claim=claim,
+                value=claim_value_text(claim),
+                valid_time=claim_valid_time_text(claim),
+                independent_sources=independent.get(claim.pk, 0),
+                appearances=list(claim.appearances.all()),
+            )
+            for label, claim in (("A", a), ("B", b))
+        ]
+        group.flags.append(ReportFlag(flag=flag, sides=sides))
+    result = list(sections.values())
+    if with_charts:
+        _add_charts(result, as_images=charts_as_images)
+    return result
 
 
-RENDERERS = {"json": report_json, "csv": report_csv, "html": report_html}
+def _chart_html(svg: str | None, *, as_image: bool) -> SafeString | None:
+    """Inline SVG for a browser; for WeasyPrint, an <img> of it as a data: URL, which its SVG
+    renderer draws (its HTML parser would read the SVG's style attributes as CSS)."""
+    if svg is None:
+        return None
+    if not as_image:
+        return mark_safe(svg)  # noqa: S308 - matplotlib's own SVG, labels escaped by it
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return format_html('<img src="data:image/svg+xml;base64,{}" alt="">', data)
+
+
+def _add_charts(sections: list[ReportSection], *, as_images: bool) -> None:
+    groups = [group for section in sections for group in section.groups.values()]
+    pairs = {group.subject_predicate for group in groups if group.subject_predicate}
+    by_pair: dict[tuple[int, int], list[Claim]] = {}
+    for claim in selectors.claims_about(subject_predicates=pairs):
+        by_pair.setdefault((claim.subject_id, claim.predicate_id), []).append(claim)
+    for group in groups:
+        if group.subject_predicate:
+            subject_id, predicate_id = group.subject_predicate
+            svg = charts.value_chart_for(
+                by_pair.get(group.subject_predicate, []),
+                chart_id=f"values-{subject_id}-{predicate_id}",
+            )
+            group.chart = _chart_html(svg, as_image=as_images)
+
+    subject_ids = {section.subject_id for section in sections if section.subject_id}
+    timeline_claims = selectors.time_varying_claims_about(subject_ids=subject_ids)
+    flags = selectors.contradictions_among(claim_ids=[claim.pk for claim in timeline_claims])
+    by_subject: dict[int, list[Claim]] = {}
+    for claim in timeline_claims:
+        by_subject.setdefault(claim.subject_id, []).append(claim)
+    for section in sections:
+        claims = by_subject.get(section.subject_id, [])
+        svg = charts.timeline_for(claims, flags, chart_id=f"timeline-{section.subject_id}")
+        section.timeline = _chart_html(svg, as_image=as_images)
+
+
+def report_context(
+    flags: Iterable[Contradiction],
+    *,
+    title: str = "Contradictions",
+    filters_text: str = "",
+    charts_as_images: bool = False,
+) -> dict:
+    flags = list(flags)
+    return {
+        "title": title,
+        "sections": report_sections(flags, charts_as_images=charts_as_images),
+        "count": len(flags),
+        "generated": timezone.now(),
+        "filters_text": filters_text,
+    }
+
+
+def report_html(
+    flags: Iterable[Contradiction], *, title: str = "Contradictions", filters_text: str = ""
+) -> str:
+    context = report_context(flags, title=title, filters_text=filters_text)
+    return render_to_string("claims/contradiction_report.html", context)
+
+
+def report_pdf(
+    flags: Iterable[Contradiction], *, title: str = "Contradictions", filters_text: str = ""
+) -> bytes:
+    """The HTML report printed by WeasyPrint: one section (and PDF bookmark) per subject."""
+    import weasyprint  # loads Pango: only when a PDF is asked for
+
+    context = report_context(flags, title=title, filters_text=filters_text, charts_as_images=True)
+    html = render_to_string("claims/contradiction_report.html", context)
+    # Everything the report shows is inline (styles, SVG charts): fetch nothing but data: URLs,
+    # so that no text in a claim can make the renderer read a file or call a server.
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf()
+
+
+def filters_text(filters: selectors.ContradictionFilters) -> str:
+    """The filters as a line of the report: "status open; subject Derna; since 2026-01-01"."""
+    parts = []
+    if filters.statuses:
+        parts.append(f"status {', '.join(filters.statuses)}")
+    if filters.kinds:
+        parts.append(f"kind {', '.join(filters.kinds)}")
+    if filters.subject:
+        parts.append(f"subject {filters.subject}")
+    if filters.outlet:
+        parts.append(f"outlet {filters.outlet}")
+    if filters.since:
+        parts.append(f"detected since {filters.since.isoformat()}")
+    if filters.until:
+        parts.append(f"detected until {filters.until.isoformat()}")
+    return "; ".join(parts)
+
+
+RENDERERS = {"json": report_json, "csv": report_csv, "html": report_html, "pdf": report_pdf}
+BINARY_FORMATS = {"pdf"}
