@@ -10,11 +10,13 @@ subject's time-varying claims (claims/charts.py).
 
 import base64
 import csv
+import datetime
 import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
@@ -22,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
 from claims import charts, selectors
-from claims.models import Appearance, Claim, Contradiction
+from claims.models import Appearance, Claim, Contradiction, ContradictionStatus, ReportEdition
 
 FORMAT = "contradictions/1"
 CSV_COLUMNS = (
@@ -276,3 +278,74 @@ def filters_text(filters: selectors.ContradictionFilters) -> str:
 
 RENDERERS = {"json": report_json, "csv": report_csv, "html": report_html, "pdf": report_pdf}
 BINARY_FORMATS = {"pdf"}
+
+
+# --- editions ----------------------------------------------------------------------------------
+
+
+def report_edition_produce(*, period_end: datetime.date, days: int) -> tuple[ReportEdition, bool]:
+    """Keep the report as it stands as the edition of the `days` days ending `period_end`
+    (inclusive). Returns (edition, created). An edition of the same period already kept is
+    returned unchanged: the weekly task may run twice (a redelivery, two beats) and the first
+    edition of a period is the one editors compare with."""
+    if days < 1:
+        raise ValueError(f"a report period must have at least one day, got {days}")
+    period_start = period_end - datetime.timedelta(days=days - 1)
+    existing = ReportEdition.objects.filter(period_start=period_start, period_end=period_end)
+    if edition := existing.first():
+        return edition, False
+    flags = list(selectors.contradictions_for_report())
+    by_status = {status: 0 for status in ContradictionStatus.values}
+    by_kind: dict[str, int] = {}
+    new = 0
+    for flag in flags:
+        by_status[flag.status] = by_status.get(flag.status, 0) + 1
+        by_kind[flag.kind] = by_kind.get(flag.kind, 0) + 1
+        new += period_start <= timezone.localdate(flag.created_at) <= period_end
+    title = f"Contradictions, {period_start.isoformat()} to {period_end.isoformat()}"
+    edition = ReportEdition(
+        period_start=period_start,
+        period_end=period_end,
+        flags_total=len(flags),
+        flags_open=by_status[ContradictionStatus.OPEN],
+        flags_confirmed=by_status[ContradictionStatus.CONFIRMED],
+        flags_dismissed=by_status[ContradictionStatus.DISMISSED],
+        flags_resolved=by_status[ContradictionStatus.RESOLVED],
+        flags_new=new,
+        counts_by_kind=dict(sorted(by_kind.items())),
+        document=json.loads(report_json(flags)),
+        html=report_html(flags, title=title),
+    )
+    try:
+        # Two runs racing for one period: the unique constraint lets one insert win.
+        with transaction.atomic():
+            edition.save()
+    except IntegrityError:
+        return existing.get(), False
+    return edition, True
+
+
+def report_edition_changes(edition: ReportEdition) -> dict[str, list[dict]]:
+    """What changed since the previous edition: flags that appeared, flags no longer listed,
+    and flags whose status changed, each as its contradictions/1 entry."""
+    previous = (
+        ReportEdition.objects.filter(period_end__lt=edition.period_end)
+        .order_by("-period_end")
+        .first()
+    )
+    now = {tuple(entry["claims"]): entry for entry in edition.document.get("contradictions", [])}
+    before = {}
+    if previous is not None:
+        before = {
+            tuple(entry["claims"]): entry for entry in previous.document.get("contradictions", [])
+        }
+    return {
+        "previous": previous,
+        "added": [entry for pair, entry in now.items() if pair not in before],
+        "removed": [entry for pair, entry in before.items() if pair not in now],
+        "status_changed": [
+            {**entry, "previous_status": before[pair]["status"]}
+            for pair, entry in now.items()
+            if pair in before and before[pair]["status"] != entry["status"]
+        ],
+    }
