@@ -624,3 +624,13 @@ class ReportEdition(TimestampedModel):
 
     def __str__(self) -> str:
         return f"report {self.period_start.isoformat()} to {self.period_end.isoformat()}"
+
+
+class ContradictionReport(Contradiction):
+    """The contradiction report's page in the admin: a proxy so that the admin index lists it
+    beside the models (claims/admin.py, ContradictionReportAdmin). Adds no table."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "contradiction report"
+        verbose_name_plural = "contradiction report"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
@@ -218,6 +218,36 @@ def _add_charts(sections: list[ReportSection], *, as_images: bool) -> None:
         claims = by_subject.get(section.subject_id, [])
         svg = charts.timeline_for(claims, flags, chart_id=f"timeline-{section.subject_id}")
         section.timeline = _chart_html(svg, as_image=as_images)
+
+
+def claim_charts_html(claim: Claim) -> SafeString | None:
+    """For a claim's page: the values of every claim about its subject and predicate, and the
+    timeline of its subject's time-varying claims, the claim itself drawn in bold."""
+    if not (claim.subject_id and claim.predicate_id):
+        return None
+    parts = []
+    values = charts.value_chart_for(
+        selectors.claims_about(subject_predicates=[(claim.subject_id, claim.predicate_id)]),
+        chart_id=f"claim-{claim.pk}-values",
+        highlight=claim.pk,
+    )
+    if values:
+        parts.append(values)
+    if claim.predicate.time_varying:
+        timeline_claims = selectors.time_varying_claims_about(subject_ids=[claim.subject_id])
+        flags = selectors.contradictions_among(claim_ids=[c.pk for c in timeline_claims])
+        timeline = charts.timeline_for(
+            timeline_claims, flags, chart_id=f"claim-{claim.pk}-timeline", highlight=claim.pk
+        )
+        if timeline:
+            parts.append(timeline)
+    if not parts:
+        return None
+    return format_html_join(
+        "",
+        '<div class="chart" style="max-width: 60em">{}</div>',
+        ((mark_safe(part),) for part in parts),  # noqa: S308 - matplotlib's own SVG
+    )
 
 
 def report_context(
