@@ -40,7 +40,11 @@ def chromium_or_skip() -> str:
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def browser(monkeypatch, live_server, editor):
+    # Set up after the data and closed before the live server stops. While Playwright's event
+    # loop runs, Django's connections belong to its context: a query made then opens a
+    # connection nobody closes, and the test database cannot be dropped. So the test body makes
+    # no query, and the fixtures that do run before this one.
     executable = chromium_or_skip()
     # Playwright's sync API runs an event loop in this thread; the live server's database calls
     # from the test itself are synchronous and safe here.
@@ -61,7 +65,7 @@ def editor(transactional_db):
     user.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_contradiction", "view_claim"])
     )
-    return user
+    return {"username": user.username, "claim": Claim.objects.get(key="sirte-escaped-400").pk}
 
 
 def log_in(page, live_server, username: str) -> None:
@@ -76,7 +80,7 @@ def test_an_editor_opens_filters_and_screenshots_the_report_and_sees_a_claim_cha
     browser, live_server, editor
 ):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    log_in(page, live_server, editor.username)
+    log_in(page, live_server, editor["username"])
 
     page.click("text=Contradiction report")
     page.wait_for_selector(".report")
@@ -97,8 +101,7 @@ def test_an_editor_opens_filters_and_screenshots_the_report_and_sees_a_claim_cha
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
 
-    claim = Claim.objects.get(key="sirte-escaped-400")
-    page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
+    page.goto(f"{live_server.url}/admin/claims/claim/{editor['claim']}/change/")
     chart = page.locator("fieldset svg").first
     assert chart.is_visible() and chart.bounding_box()["width"] > 300
     labels = chart.locator("text").all_text_contents()
