@@ -9,6 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Pango and HarfBuzz for WeasyPrint (the contradiction report's PDF, made by web and worker).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Requirements first, so that a code change does not reinstall them.
 COPY requirements.txt .
 RUN pip install -r requirements.txt

@@ -6,18 +6,19 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
-from claims import values
+from claims import reports, values
 from claims.detection import claims_changed
 from claims.forms import ClaimAdminForm
 from claims.models import (
@@ -26,13 +27,20 @@ from claims.models import (
     Claim,
     ClaimRelation,
     Contradiction,
+    ContradictionKind,
+    ContradictionReport,
     ContradictionScan,
     ContradictionStatus,
     Predicate,
     PredicateAlias,
+    ReportEdition,
     ValueType,
 )
-from claims.selectors import claim_open_contradictions
+from claims.selectors import (
+    ContradictionFilters,
+    claim_open_contradictions,
+    contradictions_for_report,
+)
 from claims.services import (
     claim_appearance_positions_assign,
     contradiction_confirm,
@@ -43,6 +51,7 @@ from claims.services import (
 )
 from sources.admin import ComputedColumnsForm, NormalizedAliasInline, NormalizedSearchMixin
 from sources.models import Entity, Outlet
+from tracker.errors import ApplicationError
 
 SHORT_TEXT_LENGTH = 90
 COMPACT_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
@@ -132,7 +141,7 @@ class ClaimAdmin(admin.ModelAdmin):
     )
     search_fields = ("text", "key")
     autocomplete_fields = ("subject", "predicate", "value_entity", "location")
-    readonly_fields = ("parsed_value", "parsed_valid_time", "open_contradictions")
+    readonly_fields = ("parsed_value", "parsed_valid_time", "open_contradictions", "charts")
     fieldsets = (
         (None, {"fields": ("key", "text", "status")}),
         (
@@ -179,7 +188,16 @@ class ClaimAdmin(admin.ModelAdmin):
         if obj is None:  # a new claim has no flags yet
             return fieldsets
         first, *rest = fieldsets
-        return [first, ("Contradictions", {"fields": ("open_contradictions",)}), *rest]
+        return [
+            first,
+            ("Contradictions", {"fields": ("open_contradictions",)}),
+            ("Compared with other claims", {"fields": ("charts",)}),
+            *rest,
+        ]
+
+    @admin.display(description="charts")
+    def charts(self, claim: Claim) -> str:
+        return reports.claim_charts_html(claim) or "no other claim about this subject to compare"
 
     @admin.display(description="open contradictions")
     def open_contradictions(self, claim: Claim) -> str:
@@ -809,3 +827,182 @@ class ContradictionScanAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: ContradictionScan | None = None
     ) -> bool:
         return False
+
+
+# --- the contradiction report and its editions -------------------------------------------------
+
+
+class ContradictionReportFilterForm(forms.Form):
+    """The report page's filters, as ContradictionFilters reads them."""
+
+    status = forms.MultipleChoiceField(
+        choices=ContradictionStatus.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    kind = forms.MultipleChoiceField(
+        choices=ContradictionKind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    subject = forms.CharField(required=False, help_text="An entity's key, name or alias.")
+    outlet = forms.ModelChoiceField(
+        queryset=Outlet.objects.order_by("name"),
+        required=False,
+        to_field_name="key",
+        empty_label="any outlet",
+    )
+    since = forms.DateField(
+        required=False, label="detected since", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="detected until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end of the date range is before its start.")
+        return cleaned
+
+    def filters(self) -> ContradictionFilters:
+        data = self.cleaned_data
+        return ContradictionFilters(
+            statuses=tuple(data["status"]) or None,
+            kinds=tuple(data["kind"]) or None,
+            subject=data["subject"] or None,
+            outlet=data["outlet"].key if data["outlet"] else None,
+            since=data["since"],
+            until=data["until"],
+        )
+
+
+@admin.register(ContradictionReport)
+class ContradictionReportAdmin(admin.ModelAdmin):
+    """The contradiction report as an admin page (listed on the index as a model would be):
+    the flags grouped by subject and predicate, side by side, with charts; filters; a PDF."""
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Whoever may read the flags may read the report of them.
+        return request.user.has_perm("claims.view_contradiction")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = ContradictionReportFilterForm(request.GET or None)
+        flags: list[Contradiction] = []
+        filters = ContradictionFilters()
+        if form.is_bound and not form.is_valid():
+            filters = None
+        elif form.is_bound:
+            filters = form.filters()
+        if filters is not None:
+            try:
+                flags = list(contradictions_for_report(filters))
+            except ApplicationError as error:
+                form.add_error("subject" if filters.subject else "outlet", str(error))
+                filters = None
+        described = reports.filters_text(filters) if filters else ""
+        if filters is not None and request.GET.get("format") == "pdf":
+            pdf = reports.report_pdf(flags, filters_text=described)
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = 'inline; filename="contradictions.pdf"'
+            return response
+        query = request.GET.copy()
+        query["format"] = "pdf"
+        context = {
+            **self.admin_site.each_context(request),
+            **reports.report_context(flags, filters_text=described),
+            "title": "Contradiction report",
+            "subtitle": None,
+            "opts": self.opts,
+            "form": form,
+            "pdf_query": query.urlencode(),
+            "editions_url": reverse("admin:claims_reportedition_changelist"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/claims/contradiction_report.html", context)
+
+
+@admin.register(ReportEdition)
+class ReportEditionAdmin(admin.ModelAdmin):
+    """Editions of the report kept by the weekly task: for reading and comparing only."""
+
+    list_display = (
+        "__str__",
+        "flags_total",
+        "flags_open",
+        "flags_confirmed",
+        "flags_dismissed",
+        "flags_resolved",
+        "flags_new",
+        "kinds",
+        "created_at",
+    )
+    fields = (
+        ("period_start", "period_end"),
+        "created_at",
+        ("flags_total", "flags_new"),
+        ("flags_open", "flags_confirmed", "flags_dismissed", "flags_resolved"),
+        "kinds",
+        "changes_since_previous",
+        "report",
+    )
+    readonly_fields = tuple(
+        name for row in fields for name in (row if isinstance(row, tuple) else (row,))
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="by kind")
+    def kinds(self, edition: ReportEdition) -> str:
+        return ", ".join(f"{kind} {count}" for kind, count in edition.counts_by_kind.items())
+
+    @admin.display(description="since the previous edition")
+    def changes_since_previous(self, edition: ReportEdition) -> str:
+        changes = reports.report_edition_changes(edition)
+        if changes["previous"] is None:
+            return "This is the first edition."
+        lines = [("new", entry["explanation"], "") for entry in changes["added"]] + [
+            ("no longer listed", entry["explanation"], "") for entry in changes["removed"]
+        ]
+        lines += [
+            ("status", entry["explanation"], f" ({entry['previous_status']} → {entry['status']})")
+            for entry in changes["status_changed"]
+        ]
+        summary = format_html(
+            "Compared with {}: {} new, {} no longer listed, {} changed status.",
+            changes["previous"],
+            len(changes["added"]),
+            len(changes["removed"]),
+            len(changes["status_changed"]),
+        )
+        if not lines:
+            return summary
+        return format_html(
+            "{}<ul>{}</ul>", summary, format_html_join("", "<li>{}: {}{}</li>", lines)
+        )
+
+    @admin.display(description="the report as it read")
+    def report(self, edition: ReportEdition) -> str:
+        # In a frame: the edition is a whole HTML document with its own styles. srcdoc is
+        # escaped like any attribute; sandboxed, the frame runs nothing (there is nothing to run).
+        return format_html(
+            '<iframe class="report-edition" sandbox srcdoc="{}" title="{}" '
+            'style="width: 100%; height: 70vh; border: 1px solid #ccc"></iframe>',
+            edition.html,
+            edition,
+        )

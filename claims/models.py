@@ -605,3 +605,49 @@ class ContradictionScanChunk(models.Model):
 
     def __str__(self) -> str:
         return f"scan {self.scan_id} chunk {self.number}"
+
+
+class ReportEdition(TimestampedModel):
+    """The contradiction report as it stood at the end of a period (a week by default), kept so
+    that editors can compare one edition with the last. Made by the scheduled report task, one
+    per period (claims_reportedition_period_unique): running the task twice changes nothing."""
+
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="The last day of the period.")
+    flags_total = models.PositiveIntegerField(default=0)
+    flags_open = models.PositiveIntegerField(default=0)
+    flags_confirmed = models.PositiveIntegerField(default=0)
+    flags_dismissed = models.PositiveIntegerField(default=0)
+    flags_resolved = models.PositiveIntegerField(default=0)
+    flags_new = models.PositiveIntegerField(
+        default=0, help_text="Flags first raised within the period."
+    )
+    counts_by_kind = models.JSONField(default=dict)
+    # The contradictions/1 document and the HTML report, as they read when the edition was made.
+    document = models.JSONField(default=dict)
+    html = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"], name="claims_reportedition_period_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")),
+                name="claims_reportedition_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.period_start.isoformat()} to {self.period_end.isoformat()}"
+
+
+class ContradictionReport(Contradiction):
+    """The contradiction report's page in the admin: a proxy so that the admin index lists it
+    beside the models (claims/admin.py, ContradictionReportAdmin). Adds no table."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "contradiction report"
+        verbose_name_plural = "contradiction report"

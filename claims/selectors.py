@@ -5,13 +5,19 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Case, Q, When
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, When
 
 from claims import values
 from claims.corroboration import AppearanceLink, CitationGraph, independent_source_count
-from claims.models import Appearance, AppearanceVia, Contradiction, ContradictionStatus
+from claims.models import (
+    Appearance,
+    AppearanceVia,
+    Claim,
+    Contradiction,
+    ContradictionStatus,
+)
 from claims.value_columns import earliest_publication
-from sources.models import Entity, Source, SourceCitation
+from sources.models import Entity, Outlet, Source, SourceCitation
 from tracker.bulk import filter_in
 from tracker.errors import ApplicationError
 
@@ -70,6 +76,8 @@ class ContradictionFilters:
     kinds: tuple[str, ...] | None = None
     subject: str | None = None  # an entity key, name or alias
     since: datetime.date | None = None  # detected on or after
+    until: datetime.date | None = None  # detected on or before
+    outlet: str | None = None  # an outlet key or name: either claim appears in one of its sources
 
 
 def contradictions_for_report(filters: ContradictionFilters = ContradictionFilters()):
@@ -97,6 +105,18 @@ def contradictions_for_report(filters: ContradictionFilters = ContradictionFilte
         )
     if filters.since:
         query = query.filter(last_detected_at__date__gte=filters.since)
+    if filters.until:
+        query = query.filter(last_detected_at__date__lte=filters.until)
+    if filters.outlet:
+        outlet_ids = outlet_ids_named(filters.outlet)
+        if not outlet_ids:
+            raise ApplicationError(f'no outlet has the key or name "{filters.outlet}"')
+        # Exists rather than a join: a flag with many appearances in the outlet is listed once.
+        in_outlet = Appearance.objects.filter(source__outlet_id__in=outlet_ids)
+        query = query.filter(
+            Exists(in_outlet.filter(claim=OuterRef("claim_a")))
+            | Exists(in_outlet.filter(claim=OuterRef("claim_b")))
+        )
     open_first = Case(When(status=ContradictionStatus.OPEN, then=0), default=1)
     return query.order_by(
         open_first,
@@ -119,6 +139,15 @@ def entity_ids_named(reference: str) -> list[int]:
     )
 
 
+def outlet_ids_named(reference: str) -> list[int]:
+    """Ids of the outlets whose key is `reference` or whose name is, ignoring case."""
+    return list(
+        Outlet.objects.filter(Q(key=reference) | Q(name__iexact=reference)).values_list(
+            "id", flat=True
+        )
+    )
+
+
 def claim_open_contradictions(*, claim_id: int):
     """The open flags of one claim with the other claim loaded, for its admin page."""
     return (
@@ -126,4 +155,55 @@ def claim_open_contradictions(*, claim_id: int):
         .filter(status=ContradictionStatus.OPEN)
         .select_related("claim_a", "claim_b")
         .order_by("kind", "id")
+    )
+
+
+# --- the contradiction report and its charts -------------------------------------------------
+
+
+def _claims_with_appearances():
+    appearances = Appearance.objects.select_related("source__outlet", "speaker").order_by(
+        "position"
+    )
+    return Claim.objects.select_related(
+        "subject", "predicate", "value_entity", "location"
+    ).prefetch_related(Prefetch("appearances", queryset=appearances))
+
+
+def claims_with_appearances(*, claim_ids: Collection[int]) -> dict[int, Claim]:
+    """Claims by id with subject, predicate, values and every appearance with its source,
+    outlet and speaker loaded (2 queries)."""
+    return _claims_with_appearances().in_bulk(list(claim_ids))
+
+
+def claims_about(*, subject_predicates: Collection[tuple[int, int]]) -> list[Claim]:
+    """Every claim of the given (subject id, predicate id) pairs, loaded as
+    claims_with_appearances loads them: what a value chart draws."""
+    if not subject_predicates:
+        return []
+    pairs = Q()
+    for subject_id, predicate_id in subject_predicates:
+        pairs |= Q(subject_id=subject_id, predicate_id=predicate_id)
+    return list(_claims_with_appearances().filter(pairs).order_by("key"))
+
+
+def time_varying_claims_about(*, subject_ids: Collection[int]) -> list[Claim]:
+    """The claims of the given subjects whose predicate is time-varying: what a timeline draws."""
+    if not subject_ids:
+        return []
+    return list(
+        _claims_with_appearances()
+        .filter(subject_id__in=list(subject_ids), predicate__time_varying=True)
+        .exclude(value_type="")
+        .order_by("predicate__name", "holds_from", "key")
+    )
+
+
+def contradictions_among(*, claim_ids: Collection[int]) -> list[Contradiction]:
+    """The flags both of whose claims are among `claim_ids`, dismissed ones left out."""
+    ids = list(claim_ids)
+    return list(
+        Contradiction.objects.filter(claim_a_id__in=ids, claim_b_id__in=ids)
+        .exclude(status=ContradictionStatus.DISMISSED)
+        .order_by("id")
     )

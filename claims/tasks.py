@@ -14,8 +14,9 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
-from claims import detection
+from claims import detection, reports
 
 logger = logging.getLogger(__name__)
 
@@ -82,3 +83,20 @@ def sweep() -> dict[str, int]:
     if overdue or stale:
         logger.info("sweep re-sent %d claim checks and %d scan chunks", len(overdue), len(stale))
     return {"checks": len(overdue), "chunks": len(stale)}
+
+
+@shared_task(name="claims.produce_report_edition", **RETRY)
+def produce_report_edition(period_end: str | None = None) -> int:
+    """Keep this period's contradiction report (Celery beat sends this weekly). The period is
+    CONTRADICTION_REPORT_DAYS days ending `period_end` (YYYY-MM-DD), by default yesterday; an
+    edition already kept for it is left alone."""
+    if period_end is None:
+        end = timezone.localdate() - datetime.timedelta(days=1)
+    else:
+        end = datetime.date.fromisoformat(period_end)
+    edition, created = reports.report_edition_produce(
+        period_end=end, days=settings.CONTRADICTION_REPORT_DAYS
+    )
+    if created:
+        logger.info("report edition %s kept: %d flags", edition, edition.flags_total)
+    return edition.pk

@@ -193,7 +193,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claims.sweep",
         "schedule": float(env_int("CONTRADICTION_SWEEP_SECONDS", 60)),
     },
+    # Keeps an edition of the contradiction report. Mondays at 06:00 by default.
+    "contradiction-report": {
+        "task": "claims.produce_report_edition",
+        "schedule": _crontab("CONTRADICTION_REPORT_CRON", "0 6 * * 1"),
+    },
 }
+# Days each report edition covers, ending the day before it is made.
+CONTRADICTION_REPORT_DAYS = env_int("CONTRADICTION_REPORT_DAYS", 7)
 # A claim still marked for a check this long after its change is re-sent by the sweeper.
 CONTRADICTION_CHECK_OVERDUE_SECONDS = env_int("CONTRADICTION_CHECK_OVERDUE_SECONDS", 120)
 # Claims per chunk of a full scan: what one worker holds in memory at a time.
@@ -209,5 +216,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Django's own default config gives "django" a console handler too: without this, every
     # line of it would be printed twice (once there, once by root).
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+    },
 }

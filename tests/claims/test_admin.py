@@ -11,9 +11,11 @@ from claims.models import (
     Claim,
     ClaimRelation,
     Contradiction,
+    ContradictionReport,
     ContradictionScan,
     Predicate,
     PredicateAlias,
+    ReportEdition,
     ValueType,
 )
 from sources.models import Entity, Outlet, Source
@@ -513,8 +515,14 @@ def test_every_claims_model_is_registered_and_the_alias_and_via_rows_also_inline
     registered = {model for model in admin.site._registry if model._meta.app_label == "claims"}
 
     # Flags and scans come from detection: listed and reviewed, never added by hand. The term
-    # index and scan chunks are internal and not registered.
-    assert registered == set(CLAIMS_MODELS) | {Contradiction, ContradictionScan}
+    # index and scan chunks are internal and not registered. The report page and its editions
+    # are made by the tracker (tests/claims/test_reports_admin.py).
+    assert registered == set(CLAIMS_MODELS) | {
+        Contradiction,
+        ContradictionScan,
+        ContradictionReport,
+        ReportEdition,
+    }
     inline_models = {
         inline.model
         for model_admin in admin.site._registry.values()

@@ -897,5 +897,5 @@ def test_contradiction_report_as_csv_and_html():
     out = io.StringIO()
     call_command("contradiction_report", "--format", "html", stdout=out)
     html = out.getvalue()
-    assert "<h2>Battle of Sirte — fighters who escaped</h2>" in html
+    assert "<h3>Battle of Sirte — fighters who escaped</h3>" in html
     assert "Fewer than 100 fighters escaped." in html

@@ -3,22 +3,25 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.models import ContradictionKind, ContradictionStatus
-from claims.reports import RENDERERS
+from claims.reports import BINARY_FORMATS, RENDERERS, filters_text
 from claims.selectors import ContradictionFilters, contradictions_for_report
 from tracker.errors import ApplicationError
 
 
-def _date(text: str) -> datetime.date:
+def _date(option: str, text: str | None) -> datetime.date | None:
+    if text is None:
+        return None
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f'--since must be a date like 2026-01-31, got "{text}"') from None
+        raise CommandError(f'{option} must be a date like 2026-01-31, got "{text}"') from None
 
 
 class Command(BaseCommand):
     help = (
-        "Print the contradiction flags: --format json (the contradictions/1 document), csv or "
-        "html; open flags first. Narrow with --status, --kind, --subject and --since."
+        "Print the contradiction flags: --format json (the contradictions/1 document), csv, "
+        "html or pdf (written to --output); open flags first. Narrow with --status, --kind, "
+        "--subject, --outlet, --since and --until."
     )
 
     def add_arguments(self, parser):
@@ -30,17 +33,38 @@ class Command(BaseCommand):
             "--kind", action="append", choices=ContradictionKind.values, help="repeatable"
         )
         parser.add_argument("--subject", help="an entity key, name or alias")
+        parser.add_argument("--outlet", help="an outlet key or name: either claim appeared there")
         parser.add_argument("--since", help="detected on or after this date (YYYY-MM-DD)")
+        parser.add_argument("--until", help="detected on or before this date (YYYY-MM-DD)")
+        parser.add_argument(
+            "--output", "-o", help="write to this file instead of standard output (pdf: required)"
+        )
 
     def handle(self, *args, **options):
         filters = ContradictionFilters(
             statuses=tuple(options["status"] or ()) or None,
             kinds=tuple(options["kind"] or ()) or None,
             subject=options["subject"],
-            since=_date(options["since"]) if options["since"] else None,
+            outlet=options["outlet"],
+            since=_date("--since", options["since"]),
+            until=_date("--until", options["until"]),
         )
+        form, output = options["format"], options["output"]
+        if form in BINARY_FORMATS and not output:
+            raise CommandError(f"--format {form} needs --output FILE")
         try:
             flags = list(contradictions_for_report(filters))
         except ApplicationError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(RENDERERS[options["format"]](flags), ending="")
+        if form in ("html", "pdf"):
+            report = RENDERERS[form](flags, filters_text=filters_text(filters))
+        else:
+            report = RENDERERS[form](flags)
+        if output is None:
+            self.stdout.write(report, ending="")
+            return
+        # Written whole, once the report is complete: a failed run leaves no half-written file.
+        data = report if isinstance(report, bytes) else report.encode("utf-8")
+        with open(output, "wb") as file:
+            file.write(data)
+        self.stderr.write(f"{form} report of {len(flags)} flags written to {output}")

@@ -1,0 +1,504 @@
+"""Charts of claims, drawn on the server as SVG: no JavaScript, nothing fetched by the browser.
+
+- `value_interval_svg`: every claim about one subject and predicate as a bar along the value
+  axis (a quantity in the predicate's unit, or a date), at the publication date of each source
+  that carried it, coloured by the claim's review status and marked by the source's outlet.
+  Closed ends are filled dots, open ends hollow ones, and an end with no bound runs to the
+  edge as an arrow: "at least 400" against "fewer than 100" is two bars that do not meet.
+- `timeline_svg`: a subject's time-varying claims as bars along the time they hold (who
+  controlled Derna when), with the stretches where two contradicting claims overlap hatched.
+
+The core takes plain values (`Bar`, `Span`, `Conflict`) and needs no database; the `*_for_*`
+helpers turn loaded claims into them. matplotlib's `Figure` is used directly, never pyplot,
+which keeps every figure alive in a long-running process. Text stays text in the SVG
+(`svg.fonttype: none`), drawn in the reader's default sans-serif font, so labels stay sharp,
+searchable and small.
+"""
+
+import datetime
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import matplotlib
+from matplotlib import dates as mdates
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from claims.models import Claim, ClaimStatus, Contradiction, ValueType
+
+# Okabe-Ito colours: told apart by readers with the common colour-vision deficiencies.
+STATUS_COLOURS = {
+    ClaimStatus.UNREVIEWED: "#7f7f7f",
+    ClaimStatus.UNDER_REVIEW: "#0072b2",
+    ClaimStatus.VETTED: "#009e73",
+    ClaimStatus.DISPUTED: "#e69f00",
+    ClaimStatus.REFUTED: "#d55e00",
+    ClaimStatus.RETRACTED: "#cc79a7",
+}
+OTHER_STATUS_COLOUR = "#000000"
+OUTLET_MARKERS = ("o", "s", "^", "D", "v", "P", "*", "h", "p", "H", "d", "8")
+NO_OUTLET_MARKER = "X"
+NO_OUTLET = "no outlet"
+CONFLICT_COLOUR = "#d55e00"
+FONT_SIZE = 9
+WIDTH_INCHES = 8.0
+
+Value = float | datetime.date
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One claim as one source carried it. A None end has no bound."""
+
+    key: str
+    label: str  # the value as people read it: "at least 400"
+    low: Value | None
+    high: Value | None
+    low_inclusive: bool
+    high_inclusive: bool
+    published: datetime.date | None
+    status: str
+    outlet: str  # "" when the source has no outlet
+    negated: bool = False
+    highlighted: bool = False  # the claim whose page shows the chart
+
+
+@dataclass(frozen=True)
+class Span:
+    """One time-varying claim along the time it holds. A None end has no bound."""
+
+    key: str
+    row: str  # "controlled by: Islamic State"
+    start: datetime.date | None
+    end: datetime.date | None  # the last day it holds
+    status: str
+    highlighted: bool = False
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two contradicting claims of a timeline (by key) and the stretch where both hold."""
+
+    keys: tuple[str, str]
+    start: datetime.date | None
+    end: datetime.date | None
+
+
+# --- drawing -----------------------------------------------------------------------------------
+
+
+def _status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status, OTHER_STATUS_COLOUR)
+
+
+def _new_figure(height: float) -> Figure:
+    figure = Figure(figsize=(WIDTH_INCHES, height), layout="constrained")
+    return figure
+
+
+def _svg(figure: Figure, *, chart_id: str, title: str) -> str:
+    """The figure as an inline <svg> element: no XML prolog, text kept as text, ids made
+    unique to this chart (two charts on one page must not share clip-path ids), a <title>."""
+    buffer = io.StringIO()
+    rc = {"svg.fonttype": "none", "svg.hashsalt": chart_id}
+    with matplotlib.rc_context(rc):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    # matplotlib names its clip paths and markers after a hash of their shape: the same shape in
+    # two charts would get the same id on one page. Prefix every id and reference to it.
+    prefix = re.sub(r"[^a-zA-Z0-9_-]", "-", chart_id)
+    svg = re.sub(r'id="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    svg = re.sub(r'xlink:href="#([^"]+)"', rf'xlink:href="#{prefix}-\1"', svg)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(title)}" ', 1)
+
+
+def _attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+
+
+def _as_number(value: Value) -> float:
+    if isinstance(value, datetime.date):
+        return float(mdates.date2num(value))
+    return float(value)
+
+
+def _limits(numbers: Sequence[float], *, floor_zero: bool) -> tuple[float, float]:
+    """Axis limits around the finite ends, with room for the arrows of unbounded ones."""
+    low, high = min(numbers), max(numbers)
+    span = high - low
+    if span == 0:
+        span = abs(high) or 1.0
+    pad = span * 0.15
+    low, high = low - pad, high + pad
+    if floor_zero and min(numbers) >= 0:
+        low = max(low, -span * 0.03)  # counts start at zero: do not show negative room
+    return low, high
+
+
+def _outlet_markers(outlets: Iterable[str]) -> dict[str, str]:
+    named = sorted({outlet for outlet in outlets if outlet})
+    markers = {outlet: OUTLET_MARKERS[i % len(OUTLET_MARKERS)] for i, outlet in enumerate(named)}
+    markers[""] = NO_OUTLET_MARKER
+    return markers
+
+
+def value_interval_svg(
+    *, chart_id: str, title: str, value_label: str, bars: Sequence[Bar], dates: bool
+) -> str:
+    """Bars along the value axis (x), at their sources' publication dates (y). `dates`: the
+    values are dates, else numbers in the unit named in `value_label`."""
+    dated = [bar for bar in bars if bar.published is not None]
+    undated = len(bars) - len(dated)
+    rows = _dodge(dated)
+    height = 2.2 + 0.32 * max(len(rows), 2)
+    figure = _new_figure(height)
+    axes = figure.add_subplot()
+    ends = [_as_number(v) for bar in dated for v in (bar.low, bar.high) if v is not None]
+    if not ends:  # nothing bounded at all: draw a unit range so the arrows have somewhere to go
+        ends = [0.0, 1.0]
+    x_low, x_high = _limits(ends, floor_zero=not dates)
+    axes.set_xlim(x_low, x_high)
+
+    markers = _outlet_markers(bar.outlet for bar in dated)
+    y_values = [y for y, _ in rows]
+    for y, bar in rows:
+        colour = _status_colour(bar.status)
+        low = x_low if bar.low is None else _as_number(bar.low)
+        high = x_high if bar.high is None else _as_number(bar.high)
+        width = 2.5 if bar.highlighted else 1.6
+        style = (0, (3, 2)) if bar.negated else "solid"
+        axes.hlines(y, low, high, colors=colour, linewidth=width * 2.2, linestyles=style)
+        for end, value, inclusive, arrow in (
+            ("low", bar.low, bar.low_inclusive, "<"),
+            ("high", bar.high, bar.high_inclusive, ">"),
+        ):
+            at = low if end == "low" else high
+            if value is None:
+                axes.plot(at, y, marker=arrow, color=colour, markersize=9, clip_on=False)
+            else:
+                face = colour if inclusive else "white"
+                axes.plot(
+                    at, y, marker="o", markersize=6.5, markerfacecolor=face,
+                    markeredgecolor=colour, markeredgewidth=1.6, zorder=3,
+                )  # fmt: skip
+        middle = (low + high) / 2
+        axes.plot(
+            middle, y, marker=markers[bar.outlet], markersize=8, color="white",
+            markeredgecolor="#222222", markeredgewidth=1.1, zorder=4,
+        )  # fmt: skip
+        label = f"not {bar.label}" if bar.negated else bar.label
+        axes.annotate(
+            f"{label}  ({bar.key})" if bar.highlighted else label,
+            (middle, y), xytext=(0, 7), textcoords="offset points", ha="center", va="bottom",
+            fontsize=FONT_SIZE - 1, fontweight="bold" if bar.highlighted else "normal",
+            color="#222222", annotation_clip=False,
+        )  # fmt: skip
+
+    axes.set_xlabel(value_label, fontsize=FONT_SIZE)
+    axes.set_ylabel("source published", fontsize=FONT_SIZE)
+    axes.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+    axes.tick_params(labelsize=FONT_SIZE - 1)
+    axes.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+    axes.set_axisbelow(True)
+    if dates:
+        _date_axis(axes.xaxis)
+    if y_values:
+        y_pad = max((max(y_values) - min(y_values)) * 0.12, 20.0)
+        axes.set_ylim(min(y_values) - y_pad, max(y_values) + y_pad * 1.6)
+    # Plain dates on the y axis: a concise formatter's offset ("2015-Aug") would sit on the title.
+    long_span = len(y_values) > 1 and max(y_values) - min(y_values) > 3 * 365
+    axes.yaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
+    axes.yaxis.set_major_formatter(mdates.DateFormatter("%Y" if long_span else "%Y-%m-%d"))
+
+    handles = _status_handles({bar.status for bar in dated})
+    handles += [
+        Line2D([], [], linestyle="", marker=markers[outlet], color="white",
+               markeredgecolor="#222222", markersize=7, label=outlet or NO_OUTLET)
+        for outlet in sorted({bar.outlet for bar in dated}, key=lambda o: (o == "", o))
+    ]  # fmt: skip
+    handles += _end_handles()
+    if any(bar.negated for bar in dated):
+        handles.append(Line2D([], [], color="#555555", linestyle=(0, (3, 2)), label="negated"))
+    figure.legend(
+        handles=handles, loc="outside lower center", ncols=3, fontsize=FONT_SIZE - 1,
+        frameon=False,
+    )  # fmt: skip
+    if undated:
+        figure.text(
+            0.01, 0.005, f"{undated} claim{'s' if undated != 1 else ''} without a dated source "
+            "not shown", fontsize=FONT_SIZE - 2, color="#555555",
+        )  # fmt: skip
+    return _svg(figure, chart_id=chart_id, title=title)
+
+
+def _dodge(bars: Sequence[Bar]) -> list[tuple[float, Bar]]:
+    """Each bar at its publication date (as a date number), bars of one date moved apart so
+    that they do not overlap: the axis is read in days, the offsets are a small share of it."""
+    numbers = [mdates.date2num(bar.published) for bar in bars]
+    spread = (max(numbers) - min(numbers)) if numbers else 0
+    step = max(spread * 0.05, 12.0)
+    seen: dict[float, int] = defaultdict(int)
+    rows = []
+    for number, bar in sorted(zip(numbers, bars, strict=True), key=lambda r: (r[0], r[1].key)):
+        rows.append((number + seen[number] * step, bar))
+        seen[number] += 1
+    return rows
+
+
+def _date_axis(axis) -> None:
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    axis.set_major_locator(locator)
+    axis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _status_handles(statuses: Iterable[str]) -> list:
+    order = {status: i for i, status in enumerate(ClaimStatus.values)}
+    return [
+        Patch(color=_status_colour(status), label=f"status: {ClaimStatus(status).label.lower()}"
+              if status in order else f"status: {status}")
+        for status in sorted(statuses, key=lambda s: order.get(s, len(order)))
+    ]  # fmt: skip
+
+
+def _end_handles() -> list:
+    return [
+        Line2D([], [], linestyle="", marker="o", color="#555555", markersize=6,
+               label="end included"),
+        Line2D([], [], linestyle="", marker="o", markerfacecolor="white",
+               markeredgecolor="#555555", markersize=6, label="end excluded"),
+        Line2D([], [], linestyle="", marker=">", color="#555555", markersize=7,
+               label="no bound"),
+    ]  # fmt: skip
+
+
+def timeline_svg(
+    *, chart_id: str, title: str, spans: Sequence[Span], conflicts: Sequence[Conflict]
+) -> str:
+    """One row per claim along the time it holds, its label above its bar; where two
+    contradicting claims both hold, both bars are hatched and joined by a line."""
+    rows = list(spans)
+    height = 1.6 + 0.55 * max(len(rows), 2)
+    figure = _new_figure(height)
+    axes = figure.add_subplot()
+    ends = [mdates.date2num(d) for span in rows for d in (span.start, span.end) if d is not None]
+    if not ends:
+        ends = [mdates.date2num(datetime.date.today())]  # noqa: DTZ011 - a placeholder axis
+    x_low, x_high = _limits(ends, floor_zero=False)
+    x_low, x_high = min(x_low, min(ends) - 30), max(x_high, max(ends) + 30)
+    axes.set_xlim(x_low, x_high)
+    # A claim holding for one day would be a hairline on an axis of years: draw it wider.
+    min_width = (x_high - x_low) * 0.008
+    y_of = {span.key: len(rows) - 1 - i for i, span in enumerate(rows)}
+
+    def extent(start: datetime.date | None, end: datetime.date | None) -> tuple[float, float]:
+        left = x_low if start is None else mdates.date2num(start)
+        # The last day holds all day: the bar ends at the next midnight.
+        right = x_high if end is None else mdates.date2num(end) + 1
+        return left, max(right, left + min_width)
+
+    for span in rows:
+        y = y_of[span.key]
+        colour = _status_colour(span.status)
+        left, right = extent(span.start, span.end)
+        axes.barh(
+            y, right - left, left=left, height=0.34, color=colour, zorder=2,
+            edgecolor="#222222" if span.highlighted else colour,
+            linewidth=1.8 if span.highlighted else 0.5,
+        )  # fmt: skip
+        for bound, at, arrow in ((span.start, left, "<"), (span.end, right, ">")):
+            if bound is None:
+                axes.plot(at, y, marker=arrow, color=colour, markersize=9, clip_on=False, zorder=3)
+        axes.annotate(
+            f"{span.row}  ({span.key})", (x_low, y + 0.2), xytext=(3, 0),
+            textcoords="offset points", va="bottom", ha="left", fontsize=FONT_SIZE - 1,
+            fontweight="bold" if span.highlighted else "normal", color="#222222",
+        )  # fmt: skip
+
+    for conflict in conflicts:
+        if not all(key in y_of for key in conflict.keys):
+            continue
+        left, right = extent(conflict.start, conflict.end)
+        for key in conflict.keys:
+            axes.add_patch(
+                Rectangle(
+                    (left, y_of[key] - 0.24), right - left, 0.48, facecolor="none",
+                    hatch="////", edgecolor=CONFLICT_COLOUR, linewidth=1.2, zorder=4,
+                )
+            )  # fmt: skip
+        ys = sorted(y_of[key] for key in conflict.keys)
+        axes.plot(
+            [left, left], [ys[0] + 0.24, ys[1] - 0.24], color=CONFLICT_COLOUR, linewidth=1.2,
+            linestyle=(0, (2, 2)), zorder=4,
+        )  # fmt: skip
+
+    axes.set_yticks([])
+    axes.set_ylim(-0.6, len(rows) - 0.2)
+    axes.set_xlabel("valid time (when the claim holds)", fontsize=FONT_SIZE)
+    axes.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+    axes.tick_params(axis="x", labelsize=FONT_SIZE - 1)
+    axes.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+    axes.set_axisbelow(True)
+    _date_axis(axes.xaxis)
+    handles = _status_handles({span.status for span in rows})
+    handles.append(
+        Patch(facecolor="none", hatch="////", edgecolor=CONFLICT_COLOUR,
+              label="contradicting claims both hold")
+    )  # fmt: skip
+    handles.append(
+        Line2D([], [], linestyle="", marker=">", color="#555555", markersize=7, label="no end")
+    )
+    figure.legend(
+        handles=handles, loc="outside lower center", ncols=3, fontsize=FONT_SIZE - 1,
+        frameon=False,
+    )  # fmt: skip
+    return _svg(figure, chart_id=chart_id, title=title)
+
+
+# --- from claims -------------------------------------------------------------------------------
+
+CHARTED_VALUE_TYPES = (ValueType.QUANTITY, ValueType.DATE)
+
+
+def bars_for_claims(claims: Iterable[Claim], *, highlight: int | None = None) -> list[Bar]:
+    """One bar per appearance of each claim (appearances loaded), one per claim without any."""
+    bars = []
+    for claim in claims:
+        if claim.value_type == ValueType.QUANTITY:
+            low, high = claim.quantity_low, claim.quantity_high
+            low_inclusive, high_inclusive = (
+                claim.quantity_low_inclusive,
+                claim.quantity_high_inclusive,
+            )
+        elif claim.value_type == ValueType.DATE:
+            # Date intervals are whole days, both ends inclusive; the bar covers the last day.
+            low = claim.date_from
+            high = claim.date_to + datetime.timedelta(days=1) if claim.date_to else None
+            low_inclusive, high_inclusive = True, True
+        else:
+            continue
+        label = claim.value_as_written or _plain_interval(claim)
+        seen = set()
+        for appearance in claim.appearances.all() or [None]:
+            source = appearance.source if appearance else None
+            published = source.published if source else None
+            outlet = source.outlet.name if source and source.outlet else ""
+            if (published, outlet) in seen:  # the same claim twice in one outlet on one day
+                continue
+            seen.add((published, outlet))
+            bars.append(
+                Bar(
+                    key=claim.key, label=label, low=low, high=high, low_inclusive=low_inclusive,
+                    high_inclusive=high_inclusive, published=published, status=claim.status,
+                    outlet=outlet, negated=claim.negated, highlighted=claim.pk == highlight,
+                )
+            )  # fmt: skip
+    return bars
+
+
+def _plain_interval(claim: Claim) -> str:
+    """A value without the phrase it was written as: in the unit the source gave, if any."""
+    if claim.value_type == ValueType.DATE:
+        ends = [d.isoformat() for d in (claim.date_from, claim.date_to) if d]
+        return ends[0] if len(set(ends)) == 1 else " to ".join(ends)
+    low, high, unit = claim.quantity_low, claim.quantity_high, ""
+    if claim.quantity_given_unit and (claim.quantity_given_low, claim.quantity_given_high) != (
+        None,
+        None,
+    ):
+        low, high, unit = (
+            claim.quantity_given_low,
+            claim.quantity_given_high,
+            claim.quantity_given_unit,
+        )
+    if low is not None and low == high:
+        text = f"{low:g}"
+    else:
+        text = f"{'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}"
+    return f"{text} {unit}".strip()
+
+
+def value_chart_for(
+    claims: Sequence[Claim], *, chart_id: str, highlight: int | None = None
+) -> str | None:
+    """The value chart of one subject and predicate's claims, or None when there is nothing to
+    compare (fewer than two claims, or values that are not quantities or dates)."""
+    charted = [claim for claim in claims if claim.value_type in CHARTED_VALUE_TYPES]
+    if len(charted) < 2:
+        return None
+    first = charted[0]
+    predicate = first.predicate
+    dates = first.value_type == ValueType.DATE
+    if dates:
+        value_label = predicate.name
+    else:
+        value_label = (
+            f"{predicate.name} ({predicate.unit or first.quantity_given_unit or 'no unit'})"
+        )
+    title = f"{first.subject.name}: {predicate.name}"
+    bars = bars_for_claims(charted, highlight=highlight)
+    return value_interval_svg(
+        chart_id=chart_id, title=title, value_label=value_label, bars=bars, dates=dates
+    )
+
+
+def timeline_for(
+    claims: Sequence[Claim],
+    flags: Iterable[Contradiction],
+    *,
+    chart_id: str,
+    highlight: int | None = None,
+) -> str | None:
+    """The timeline of one subject's time-varying claims, or None with fewer than two. Conflicts
+    are the given flags between two of the claims, over the stretch where both hold."""
+    if len(claims) < 2:
+        return None
+    by_id = {claim.pk: claim for claim in claims}
+    spans = [
+        Span(
+            key=claim.key,
+            row=f"{claim.predicate.name}: {_timeline_value(claim)}",
+            start=claim.holds_from,
+            end=claim.holds_to,
+            status=claim.status,
+            highlighted=claim.pk == highlight,
+        )
+        for claim in claims
+    ]
+    conflicts = []
+    for flag in flags:
+        a, b = by_id.get(flag.claim_a_id), by_id.get(flag.claim_b_id)
+        if a is None or b is None:
+            continue
+        conflicts.append(
+            Conflict(
+                keys=(a.key, b.key),
+                start=_later(a.holds_from, b.holds_from),
+                end=_earlier(a.holds_to, b.holds_to),
+            )
+        )
+    title = f"{claims[0].subject.name}: claims over time"
+    return timeline_svg(chart_id=chart_id, title=title, spans=spans, conflicts=conflicts)
+
+
+def _timeline_value(claim: Claim) -> str:
+    if claim.value_type == ValueType.ENTITY and claim.value_entity is not None:
+        value = claim.value_entity.name
+    else:
+        value = claim.value_as_written or _plain_interval(claim) or claim.value_text
+    return f"not {value}" if claim.negated else value
+
+
+def _later(a: datetime.date | None, b: datetime.date | None) -> datetime.date | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _earlier(a: datetime.date | None, b: datetime.date | None) -> datetime.date | None:
+    return b if a is None else a if b is None else min(a, b)
