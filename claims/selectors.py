@@ -8,8 +8,22 @@ from dataclasses import dataclass
 from django.db.models import Case, Q, When
 
 from claims import values
+from claims.confidence import (
+    LIKELY_OR_HIGHER,
+    Confidence,
+    CredibilitySuggestion,
+    RatingValues,
+    consensus,
+    suggest_credibility,
+)
 from claims.corroboration import AppearanceLink, CitationGraph, independent_source_count
-from claims.models import Appearance, AppearanceVia, Contradiction, ContradictionStatus
+from claims.models import (
+    Appearance,
+    AppearanceVia,
+    ClaimRating,
+    Contradiction,
+    ContradictionStatus,
+)
 from claims.value_columns import earliest_publication
 from sources.models import Entity, Source, SourceCitation
 from tracker.bulk import filter_in
@@ -127,3 +141,70 @@ def claim_open_contradictions(*, claim_id: int):
         .select_related("claim_a", "claim_b")
         .order_by("kind", "id")
     )
+
+
+# --- review: ratings, consensus, suggestion, vetting -------------------------------------------
+
+
+def claims_confidence(claim_ids: Collection[int]) -> dict[int, Confidence]:
+    """Claim id -> the consensus of its reviewers' current ratings (claims.confidence.Confidence).
+
+    One query (one per 5,000 ids on SQLite) for any number of ids; claims without a current
+    rating are absent.
+    """
+    current = ClaimRating.objects.filter(superseded_at__isnull=True).values_list(
+        "claim_id", "likelihood", "confidence", "credibility"
+    )
+    by_claim: dict[int, list[RatingValues]] = defaultdict(list)
+    for claim_id, likelihood, confidence, credibility in filter_in(current, "claim_id", claim_ids):
+        by_claim[claim_id].append(RatingValues(likelihood, confidence, credibility))
+    return {claim_id: consensus(ratings) for claim_id, ratings in by_claim.items()}
+
+
+def claim_current_ratings(*, claim_id: int):
+    """The current rating of each reviewer of one claim, reviewer loaded, newest first."""
+    return (
+        ClaimRating.objects.filter(claim_id=claim_id, superseded_at__isnull=True)
+        .select_related("reviewer")
+        .order_by("-created_at", "-id")
+    )
+
+
+def claim_credibility_suggestion(*, claim_id: int) -> CredibilitySuggestion:
+    """The Admiralty credibility grade the tracker suggests for one claim, from its independent
+    sources and those of the claims it has open contradictions with."""
+    flags = Contradiction.objects.filter(
+        Q(claim_a_id=claim_id) | Q(claim_b_id=claim_id), status=ContradictionStatus.OPEN
+    ).values_list("claim_a_id", "claim_b_id")
+    others = [b if a == claim_id else a for a, b in flags]
+    independent = independent_sources_by_claim([claim_id, *others])
+    return suggest_credibility(
+        independent_sources=independent.get(claim_id, 0),
+        contradicting_sources=[independent.get(other, 0) for other in others],
+    )
+
+
+def claim_vetting_blockers(*, claim_id: int) -> list[str]:
+    """Why the claim cannot be vetted now, one sentence per unmet condition; empty if it can.
+
+    A claim can be vetted only while it has no open contradiction and at least one current
+    rating of "likely" or higher.
+    """
+    blockers = []
+    open_flags = list(claim_open_contradictions(claim_id=claim_id))
+    if open_flags:
+        others = ", ".join(
+            (flag.claim_b if flag.claim_a_id == claim_id else flag.claim_a).key
+            for flag in open_flags
+        )
+        count = len(open_flags)
+        flags, them = ("contradiction", "it") if count == 1 else ("contradictions", "them")
+        blockers.append(
+            f"it has {count} open {flags} (with {others}): confirm, dismiss or resolve {them} first"
+        )
+    likely = ClaimRating.objects.filter(
+        claim_id=claim_id, superseded_at__isnull=True, likelihood__in=LIKELY_OR_HIGHER
+    )
+    if not likely.exists():
+        blockers.append('no current rating says "likely" or higher')
+    return blockers

@@ -211,3 +211,10 @@ LOGGING = {
     # line of it would be printed twice (once there, once by root).
     "loggers": {"django": {"handlers": [], "propagate": True}},
 }
+
+# Review roles (claims/roles.py). Staff outside the editors and reviewers groups read only:
+# tracker/auth.py grants every active staff user the view permissions of the tracker's apps.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "tracker.auth.StaffReadOnlyBackend",
+]
