@@ -184,11 +184,14 @@ def claim_credibility_suggestion(*, claim_id: int) -> CredibilitySuggestion:
     )
 
 
-def claim_vetting_blockers(*, claim_id: int) -> list[str]:
+def claim_vetting_blockers(
+    *, claim_id: int, new_rating: tuple[int, str] | None = None
+) -> list[str]:
     """Why the claim cannot be vetted now, one sentence per unmet condition; empty if it can.
 
     A claim can be vetted only while it has no open contradiction and at least one current
-    rating of "likely" or higher.
+    rating of "likely" or higher. new_rating (reviewer id, likelihood) is a rating about to be
+    made with the status change: it supersedes that reviewer's current one.
     """
     blockers = []
     open_flags = list(claim_open_contradictions(claim_id=claim_id))
@@ -205,6 +208,11 @@ def claim_vetting_blockers(*, claim_id: int) -> list[str]:
     likely = ClaimRating.objects.filter(
         claim_id=claim_id, superseded_at__isnull=True, likelihood__in=LIKELY_OR_HIGHER
     )
+    if new_rating is not None:
+        reviewer_id, likelihood = new_rating
+        likely = likely.exclude(reviewer_id=reviewer_id)
+        if likelihood in LIKELY_OR_HIGHER:
+            return blockers
     if not likely.exists():
         blockers.append('no current rating says "likely" or higher')
     return blockers

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from claims.roles import GRADE_OUTLET
 from claims.values import (
     PartialDate,
     Precision,
@@ -129,6 +130,21 @@ class OutletAdmin(admin.ModelAdmin):
     fields = ("key", "name", "url", "kind", "country", "reliability")
     # https: Django 6's default, chosen now (Django 5.2 warns when no scheme is chosen).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Outlet | None = None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        # Only reviewers set the reliability letter (services.outlet_grade checks it too).
+        return readonly if request.user.has_perm(GRADE_OUTLET) else (*readonly, "reliability")
+
+    def save_model(self, request: HttpRequest, obj: Outlet, form, change: bool) -> None:
+        graded = "reliability" in form.changed_data
+        reliability = obj.reliability
+        if graded:  # the grade goes through its service, which checks the permission
+            obj.reliability = form.initial.get("reliability", "") if change else ""
+        super().save_model(request, obj, form, change)
+        if graded:
+            services.outlet_grade(by=request.user, outlet_id=obj.pk, reliability=reliability)
+            obj.reliability = reliability
 
 
 # --- entities ----------------------------------------------------------------------------------
