@@ -26,15 +26,23 @@ from claims.confidence import (
 from claims.models import Claim, ClaimStatus
 from claims.roles import CHANGE_CLAIM_STATUS, RATE_CLAIM
 from claims.selectors import (
+    claim_corroboration,
     claim_credibility_suggestion,
     claim_current_ratings,
     claim_vetting_blockers,
+    independent_sources_by_claim,
 )
 from claims.services import claim_rate, claim_status_change
 
 RATING_FIELDS = ("rate_likelihood", "rate_confidence", "rate_credibility", "rate_rationale")
 STATUS_FIELDS = ("new_status", "status_reason")
-REVIEW_DISPLAYS = ("current_ratings", "suggested_credibility", "vetting", "status_record")
+REVIEW_DISPLAYS = (
+    "corroboration",
+    "current_ratings",
+    "suggested_credibility",
+    "vetting",
+    "status_record",
+)
 
 
 class ClaimReviewFormMixin(forms.Form):
@@ -151,6 +159,33 @@ class ClaimReviewFormMixin(forms.Form):
 
 class ClaimReviewAdminMixin:
     """Adds the review section to ClaimAdmin (see the module docstring)."""
+
+    def get_list_display(self, request: HttpRequest):
+        return [*super().get_list_display(request), "independent_sources"]
+
+    def get_changelist_instance(self, request: HttpRequest):
+        changelist = super().get_changelist_instance(request)
+        # The page's independent-source counts in a fixed number of queries, not one per row.
+        page = changelist.result_list
+        counts = independent_sources_by_claim([claim.pk for claim in page])
+        for claim in page:
+            claim.independent_source_count = counts.get(claim.pk, 0)
+        return changelist
+
+    @admin.display(description="independent sources")
+    def independent_sources(self, claim: Claim) -> int:
+        return claim.independent_source_count
+
+    @admin.display(description="independent sources")
+    def corroboration(self, claim: Claim) -> SafeString | str:
+        groups = claim_corroboration(claim_id=claim.pk)
+        if not groups:
+            return "0: no appearance yet"
+        return format_html(
+            '{}<ul class="dependent-groups">{}</ul>',
+            len(groups),
+            format_html_join("", "<li>{}</li>", ((group,) for group in groups)),
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Claim | None = None):
         fields = [*super().get_readonly_fields(request, obj), "status"]

@@ -16,7 +16,12 @@ from claims.confidence import (
     consensus,
     suggest_credibility,
 )
-from claims.corroboration import AppearanceLink, CitationGraph, independent_source_count
+from claims.corroboration import (
+    AppearanceLink,
+    CitationGraph,
+    dependent_groups_explained,
+    independent_source_count,
+)
 from claims.models import (
     Appearance,
     AppearanceVia,
@@ -216,3 +221,46 @@ def claim_vetting_blockers(
     if not likely.exists():
         blockers.append('no current rating says "likely" or higher')
     return blockers
+
+
+def claim_corroboration(*, claim_id: int) -> list[str]:
+    """The claim's groups of dependent appearances, one sentence each, in the spec's sense:
+    "libya-000 and libya-002 both trace to Barqa video". A group of one stands alone. Each
+    appearance is named by its source's key."""
+    appearances = list(
+        Appearance.objects.filter(claim_id=claim_id)
+        .select_related("source__outlet")
+        .prefetch_related("via_links")
+        .order_by("position")
+    )
+    links = [
+        AppearanceLink(
+            a.source_id, a.source.outlet_id, tuple(v.source_id for v in a.via_links.all())
+        )
+        for a in appearances
+    ]
+    graph = citation_graph()
+    groups = dependent_groups_explained(links, graph)
+    origin_ids = {s for group in groups for s in group.shared_origins}
+    titles = dict(Source.objects.filter(pk__in=origin_ids).values_list("pk", "title"))
+    outlets = {a.source.outlet_id: a.source.outlet.name for a in appearances if a.source.outlet}
+
+    def names(members) -> str:
+        keys = list(dict.fromkeys(appearances[i].source.key for i in members))
+        return keys[0] if len(keys) == 1 else ", ".join(keys[:-1]) + " and " + keys[-1]
+
+    sentences = []
+    for number, group in enumerate(groups, start=1):
+        if len(group.members) == 1:
+            sentences.append(f"{number}. {names(group.members)} stands alone")
+            continue
+        ties = [
+            f"{names(members)} {'both ' if len(members) == 2 else 'all '}trace to {titles[source]}"
+            for source, members in group.shared_origins.items()
+        ] + [
+            f"{names(members)} {'are both' if len(members) == 2 else 'are all'} from "
+            f"{outlets[outlet]}"
+            for outlet, members in group.shared_outlets.items()
+        ]
+        sentences.append(f"{number}. " + "; ".join(ties))
+    return sentences

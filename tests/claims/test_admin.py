@@ -34,8 +34,9 @@ from tracker.models import Precision
 
 # Queries of one changelist GET, whatever the number of rows: the session, the user, two counts
 # (filtered and full), the page of rows with their related rows joined, and the filters' choices
-# (the claim list's predicates).
-CLAIM_CHANGELIST_QUERIES = 6
+# (the claim list's predicates); the claim list also reads its page's appearances, their via
+# sources and the citations, for the independent-source column.
+CLAIM_CHANGELIST_QUERIES = 9
 APPEARANCE_CHANGELIST_QUERIES = 5
 CLAIM_RELATION_CHANGELIST_QUERIES = 5
 PREDICATE_CHANGELIST_QUERIES = 5

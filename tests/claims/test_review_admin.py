@@ -3,10 +3,22 @@
 import pytest
 from django.urls import reverse
 
-from claims.models import ClaimRating, ClaimStatus, ClaimStatusChange, ContradictionStatus
+from claims.models import (
+    AppearanceVia,
+    ClaimRating,
+    ClaimStatus,
+    ClaimStatusChange,
+    ContradictionStatus,
+)
 from claims.services import claim_rate
-from tests.admin import change_form_data
-from tests.factories import AppearanceFactory, ContradictionFactory, OutletFactory
+from tests.admin import change_form_data, changelist_queries
+from tests.factories import (
+    AppearanceFactory,
+    ClaimFactory,
+    ContradictionFactory,
+    OutletFactory,
+    SourceFactory,
+)
 
 
 def claim_url(claim) -> str:
@@ -185,3 +197,41 @@ def test_nobody_deletes_a_claim_in_the_admin_but_a_superuser(client, reviewer, c
     client.force_login(reviewer)
     url = reverse("admin:claims_claim_delete", args=[claim.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
+
+
+# --- corroboration -----------------------------------------------------------------------------
+
+
+def test_the_claim_list_counts_independent_sources_in_constant_queries(staff_client):
+    video = SourceFactory(title="the Barqa video")
+    relayed = AppearanceFactory()
+    AppearanceVia.objects.create(appearance=relayed, source=video)
+    # The same origin: one source. Another outlet: a second.
+    AppearanceFactory(claim=relayed.claim, source=video, position=1)
+    AppearanceFactory(claim=relayed.claim, position=2)
+    response = staff_client.get(reverse("admin:claims_claim_changelist"))
+    (listed,) = response.context["cl"].result_list
+    assert listed.independent_source_count == 2
+    few = changelist_queries(staff_client, "claims", "claim")
+    for _ in range(5):
+        AppearanceFactory()
+    assert changelist_queries(staff_client, "claims", "claim") == few
+
+
+def test_the_claim_page_spells_out_the_groups_of_dependent_appearances(staff_client):
+    claim = ClaimFactory()
+    video = SourceFactory(key="barqa-video", title="the Barqa video")
+    first = AppearanceFactory(claim=claim, source=SourceFactory(key="libya-000"), position=0)
+    second = AppearanceFactory(claim=claim, source=SourceFactory(key="libya-002"), position=1)
+    for appearance in (first, second):
+        AppearanceVia.objects.create(appearance=appearance, source=video)
+    reuters = OutletFactory(name="Reuters")
+    for position, key in ((2, "libya-001"), (3, "libya-003")):
+        AppearanceFactory(
+            claim=claim, source=SourceFactory(key=key, outlet=reuters), position=position
+        )
+    AppearanceFactory(claim=claim, source=SourceFactory(key="libya-004"), position=4)
+    page = staff_client.get(claim_url(claim)).content.decode()
+    assert "<li>1. libya-000 and libya-002 both trace to the Barqa video</li>" in page
+    assert "<li>2. libya-001 and libya-003 are both from Reuters</li>" in page
+    assert "<li>3. libya-004 stands alone</li>" in page
