@@ -27,6 +27,13 @@ class CitationGraph:
         self._cites = cites
         self._roots: dict[int, frozenset[int]] = {}
 
+    def citing_sources(self) -> list[int]:
+        """The sources that cite at least one other."""
+        return [source for source, cited in self._cites.items() if cited]
+
+    def cited(self, source: int) -> Sequence[int]:
+        return self._cites.get(source, ())
+
     def roots(self, source: int) -> frozenset[int]:
         if source in self._roots:
             return self._roots[source]

@@ -10,7 +10,7 @@ from claims.confidence import (
     Credibility,
     Likelihood,
 )
-from sources.models import Entity, Source
+from sources.models import Entity, Outlet, Source
 from tracker.models import (
     KEY_MAX_LENGTH,
     Precision,
@@ -723,3 +723,82 @@ class ClaimStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id}: {self.from_status} -> {self.to_status}"
+
+
+# --- track records of outlets and speakers (claims/credibility.py) -----------------------------
+
+
+class TrackRecord(models.Model):
+    """What reviewers' decisions say of a publisher or speaker, as last computed.
+
+    `vetted`/`refuted`: of its claims that reviewers settled, how many it got right and wrong
+    (a claim it denied counts the other way). `score` is the mean of a Beta(2, 2) prior updated
+    by those counts, so one vetted claim makes 0.6, not 1. `truth_score` is the truth-discovery
+    estimate (claims/credibility.py), which also weighs unsettled claims by their independent
+    corroboration. Written only by claims/credibility.py.
+    """
+
+    vetted = models.PositiveIntegerField(default=0)
+    refuted = models.PositiveIntegerField(default=0)
+    score = models.FloatField(help_text="Smoothed share of settled claims vetted (Beta(2, 2)).")
+    truth_score = models.FloatField(
+        null=True, blank=True, help_text="Truth discovery: agreement with independent sources."
+    )
+    claims = models.PositiveIntegerField(default=0, help_text="Claims it published or said.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def settled(self) -> int:
+        return self.vetted + self.refuted
+
+
+class OutletTrackRecord(TrackRecord):
+    outlet = models.OneToOneField(
+        Outlet, on_delete=models.CASCADE, primary_key=True, related_name="track_record"
+    )
+
+    class Meta:
+        indexes = [
+            # The outlet list sorted by either score.
+            models.Index(fields=["score"], name="claims_outlettrack_score"),
+            models.Index(fields=["truth_score"], name="claims_outlettrack_truth"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outlet_id}: {self.score:.2f} ({self.settled} settled)"
+
+
+class SpeakerTrackRecord(TrackRecord):
+    speaker = models.OneToOneField(
+        Entity, on_delete=models.CASCADE, primary_key=True, related_name="speaker_track_record"
+    )
+
+    class Meta:
+        indexes = [
+            # The speaker list sorted by either score.
+            models.Index(fields=["score"], name="claims_speakertrack_score"),
+            models.Index(fields=["truth_score"], name="claims_speakertrack_truth"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker_id}: {self.score:.2f} ({self.settled} settled)"
+
+
+class TrackRecordState(models.Model):
+    """One row: when a rating or status last changed, and when the full recompute last started
+    from data at least that new. The recompute job skips when `computed_from` is not older
+    than `requested_at`, so many changes in a burst cost one recompute."""
+
+    requested_at = models.DateTimeField(null=True, blank=True)
+    computed_from = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="claims_trackrecordstate_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"requested {self.requested_at}, computed from {self.computed_from}"

@@ -434,4 +434,9 @@ def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:
 
 
 def _review_changed(claim_id: int) -> None:
-    """A rating or status of the claim changed (in the open transaction)."""
+    """A rating or status of the claim changed (in the open transaction): once it commits, its
+    outlets' and speakers' track records are recounted and a full recompute is sent."""
+    from claims import credibility, tasks
+
+    credibility.track_records_request()
+    tasks.refresh_track_records.delay_on_commit([claim_id])
