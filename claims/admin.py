@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
 
 from claims import values
 from claims.detection import claims_changed
@@ -123,7 +124,7 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ClaimReviewAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = ("key", "short_text", "subject", "predicate", "value", "status")
     list_select_related = ("subject", "predicate", "value_entity")
@@ -332,7 +333,7 @@ class AppearanceViaInline(admin.TabularInline):
 
 
 @admin.register(Appearance)
-class AppearanceAdmin(admin.ModelAdmin):
+class AppearanceAdmin(SimpleHistoryAdmin):
     list_display = ("claim_text", "source", "outlet", "stance", "speaker")
     list_select_related = ("claim", "source__outlet", "speaker")
     list_filter = ("stance", "source__outlet__reliability")
@@ -626,7 +627,7 @@ class ContradictionOutletFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contradiction)
-class ContradictionAdmin(admin.ModelAdmin):
+class ContradictionAdmin(SimpleHistoryAdmin):
     """Flags come only from detection: reviewers confirm, dismiss or resolve them here."""
 
     form = ContradictionReviewForm
@@ -822,7 +823,7 @@ class ContradictionScanAdmin(admin.ModelAdmin):
 # --- review records ----------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SimpleHistoryAdmin):
     """Rows the services write: listed and read here, changed only through the claim's page."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from claims.confidence import (
     LIKELY_OR_HIGHER,
@@ -192,6 +193,9 @@ class Claim(TimestampedModel):
     # Set, in the same transaction as a change, when the claim's contradiction check is due;
     # cleared by the check. A check whose task never reached the broker is found by the sweeper.
     check_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Every change by an editor, a reviewer or an import, with who and when (the derived
+    # columns above are left out: they follow the claim and its appearances).
+    history = HistoricalRecords(excluded_fields=["holds_from", "holds_to", "check_requested_at"])
 
     class Meta:
         ordering = ["key"]
@@ -323,6 +327,7 @@ class Appearance(TimestampedModel):
         related_name="relayed_appearances",
         help_text='Sources the statement is attributed to ("according to an AFP report").',
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["claim", "position"]
@@ -473,6 +478,9 @@ class Contradiction(TimestampedModel):
     fingerprint = models.CharField(max_length=32, editable=False)
     reviewed_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
     last_detected_at = models.DateTimeField(editable=False)
+    # Reviewers' decisions (saved by the services); detection's refreshes are bulk upserts
+    # that leave no entry, and `last_detected_at` alone would only add noise.
+    history = HistoricalRecords(excluded_fields=["last_detected_at"])
 
     class Meta:
         ordering = ["claim_a", "claim_b"]
@@ -639,6 +647,7 @@ class ClaimRating(models.Model):
     rationale = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["claim", "-created_at", "-id"]

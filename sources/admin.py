@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from claims.roles import GRADE_OUTLET
 from claims.values import (
@@ -137,7 +138,7 @@ def truth_score_text(record) -> str:
 
 
 @admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
+class OutletAdmin(SimpleHistoryAdmin):
     list_display = (
         "name",
         "key",

@@ -228,3 +228,10 @@ CELERY_BEAT_SCHEDULE["track-records"] = {
     "kwargs": {"force": True},
     "schedule": _crontab("TRACK_RECORD_RECOMPUTE_CRON", "0 3 * * *"),
 }
+
+# History of reviewed rows (django-simple-history): who changed what, when, before and after,
+# browsable from each object's admin page. The middleware records the request's user.
+INSTALLED_APPS.append("simple_history")
+MIDDLEWARE.append("simple_history.middleware.HistoryRequestMiddleware")
+# Reverting from the history page would write around the services and their permission checks.
+SIMPLE_HISTORY_REVERT_DISABLED = True
