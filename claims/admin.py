@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
 
 from claims import reports, values
 from claims.detection import claims_changed
@@ -25,7 +26,9 @@ from claims.models import (
     Appearance,
     AppearanceVia,
     Claim,
+    ClaimRating,
     ClaimRelation,
+    ClaimStatusChange,
     Contradiction,
     ContradictionKind,
     ContradictionReport,
@@ -36,6 +39,8 @@ from claims.models import (
     ReportEdition,
     ValueType,
 )
+from claims.review_admin import ClaimReviewAdminMixin
+from claims.roles import REVIEW_CONTRADICTION
 from claims.selectors import (
     ContradictionFilters,
     claim_open_contradictions,
@@ -128,7 +133,7 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = ("key", "short_text", "subject", "predicate", "value", "status")
     list_select_related = ("subject", "predicate", "value_entity")
@@ -346,7 +351,7 @@ class AppearanceViaInline(admin.TabularInline):
 
 
 @admin.register(Appearance)
-class AppearanceAdmin(admin.ModelAdmin):
+class AppearanceAdmin(SimpleHistoryAdmin):
     list_display = ("claim_text", "source", "outlet", "stance", "speaker")
     list_select_related = ("claim", "source__outlet", "speaker")
     list_filter = ("stance", "source__outlet__reliability")
@@ -640,7 +645,7 @@ class ContradictionOutletFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contradiction)
-class ContradictionAdmin(admin.ModelAdmin):
+class ContradictionAdmin(SimpleHistoryAdmin):
     """Flags come only from detection: reviewers confirm, dismiss or resolve them here."""
 
     form = ContradictionReviewForm
@@ -708,6 +713,10 @@ class ContradictionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Contradiction | None = None) -> bool:
         # Detection would raise a deleted flag again, without its review: dismiss it instead.
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Contradiction | None = None) -> bool:
+        # A flag's only change is a reviewer's decision (the services check it too).
+        return request.user.has_perm(REVIEW_CONTRADICTION)
 
     def render_change_form(
         self,
@@ -1006,3 +1015,49 @@ class ReportEditionAdmin(admin.ModelAdmin):
             edition.html,
             edition,
         )
+
+
+# --- review records ----------------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Rows the services write: listed and read here, changed only through the claim's page."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ClaimRating)
+class ClaimRatingAdmin(ReadOnlyAdmin):
+    list_display = (
+        "claim",
+        "reviewer",
+        "likelihood",
+        "confidence",
+        "credibility",
+        "suggested_credibility",
+        "created_at",
+        "superseded_at",
+    )
+    list_select_related = ("claim", "reviewer")
+    list_filter = (
+        "likelihood",
+        "confidence",
+        "credibility",
+        ("superseded_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("claim__key", "claim__text", "reviewer__username", "rationale")
+
+
+@admin.register(ClaimStatusChange)
+class ClaimStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("claim", "from_status", "to_status", "changed_by", "created_at", "reason")
+    list_select_related = ("claim", "changed_by")
+    list_filter = ("to_status", "from_status")
+    search_fields = ("claim__key", "claim__text", "changed_by__username", "reason")

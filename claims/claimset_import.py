@@ -58,7 +58,11 @@ from sources.models import (
 from sources.url_normalization import normalize_url
 from tracker.bulk import delete_in, filter_in, gc_paused, insert_rows, update_rows
 from tracker.errors import ApplicationError, FieldError
+from tracker.history import CHANGED, CREATED, history_record_bulk, is_tracked
 from tracker.models import KEY_PATTERN
+
+# The change reason of the history entries an import writes.
+IMPORTED = "imported from a claimset"
 
 FORMAT = "claimset/1"
 
@@ -1230,6 +1234,11 @@ class _Importer:
             ids[row["key"]] = new_id
         if changed:
             update_rows(model, changed, [name for name in changed[0] if name != "id"])
+        if is_tracked(model):  # what a save would have recorded (tracker/history.py)
+            created_ids = [ids[row["key"]] for row in new]
+            history_record_bulk(model, ids=created_ids, history_type=CREATED, reason=IMPORTED)
+            changed_ids = [row["id"] for row in changed]
+            history_record_bulk(model, ids=changed_ids, history_type=CHANGED, reason=IMPORTED)
         count.created += len(new)
         self.written[section].update(ids[key] for key in children)
         self.written[section].update(row["id"] for row in changed)
@@ -1360,6 +1369,7 @@ class _Importer:
             planned.append((key, data, differs, appearances_differ))
         ids, appearances_changed = self.write_records("claims", Claim, stored, planned)
 
+        # A queryset delete sends post_delete per row: simple-history records each one.
         delete_in(Appearance, "claim_id", [ids[k] for k in appearances_changed if k in stored])
         appearance_rows, vias = [], []
         for key in appearances_changed:
@@ -1379,6 +1389,7 @@ class _Importer:
                 )
                 vias.append(via)
         appearance_ids = insert_rows(Appearance, appearance_rows)
+        history_record_bulk(Appearance, ids=appearance_ids, history_type=CREATED, reason=IMPORTED)
         insert_rows(
             AppearanceVia,
             [

@@ -1,6 +1,7 @@
 """Outlets, sources (documents) and entities (what claims are about and who says them)."""
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from tracker.models import (
     KEY_MAX_LENGTH,
@@ -51,6 +52,7 @@ class Outlet(TimestampedModel):
     kind = models.CharField(max_length=20, choices=Kind.choices, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code")
     reliability = models.CharField(max_length=1, choices=Reliability.choices, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -69,6 +71,7 @@ class Outlet(TimestampedModel):
                 name="sources_outlet_reliability_valid",
             ),
         ]
+        permissions = [("grade_outlet", "Can set the reliability grade of an outlet")]
 
     def __str__(self) -> str:
         return self.name

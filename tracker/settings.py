@@ -222,3 +222,27 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
     },
 }
+
+# Review roles (claims/roles.py). Staff outside the editors and reviewers groups read only:
+# tracker/auth.py grants every active staff user the view permissions of the tracker's apps.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "tracker.auth.StaffReadOnlyBackend",
+]
+# Track records of outlets and speakers (claims/credibility.py): a rating or status change
+# recounts its outlets at once and sends the full recompute this many seconds later, so that a
+# burst of changes costs one recompute. Must stay below CELERY_VISIBILITY_TIMEOUT.
+TRACK_RECORD_RECOMPUTE_DELAY_SECONDS = env_int("TRACK_RECORD_RECOMPUTE_DELAY_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["track-records"] = {
+    # Also nightly, for changes made without the services (imports of statuses, fixes by hand).
+    "task": "claims.recompute_track_records",
+    "kwargs": {"force": True},
+    "schedule": _crontab("TRACK_RECORD_RECOMPUTE_CRON", "0 3 * * *"),
+}
+
+# History of reviewed rows (django-simple-history): who changed what, when, before and after,
+# browsable from each object's admin page. The middleware records the request's user.
+INSTALLED_APPS.append("simple_history")
+MIDDLEWARE.append("simple_history.middleware.HistoryRequestMiddleware")
+# Reverting from the history page would write around the services and their permission checks.
+SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from claims.models import Claim
+from claims.roles import EDITORS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,6 +28,10 @@ CHROMIUM_ARGS = [
 # Where the screenshots go: kept after the run for people to look at (git ignores the folder).
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", settings.BASE_DIR / "test-artifacts"))
 PASSWORD = "editor-password-for-the-browser-test"
+
+# The live server needs committed data; serialized_rollback puts back, after the flush, what the
+# migrations wrote (the editors and reviewers groups) for the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def chromium_or_skip() -> str:
@@ -59,12 +64,10 @@ def browser(monkeypatch, live_server, editor):
 
 @pytest.fixture
 def editor(transactional_db):
-    """An editor who may read claims and contradictions, with the demo data loaded."""
+    """A member of the editors group, with the demo data loaded."""
     call_command("load_demo", stdout=io.StringIO())  # commits: its checks run in-process
     user = get_user_model().objects.create_user(username="editor", password=PASSWORD, is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_contradiction", "view_claim"])
-    )
+    user.groups.add(Group.objects.get(name=EDITORS))
     return {"username": user.username, "claim": Claim.objects.get(key="sirte-escaped-400").pk}
 
 

@@ -37,7 +37,8 @@ pytestmark = [
         reason="needs PostgreSQL: Celery worker subprocesses share the test database "
         "(run with DATABASE_URL=postgres://...)",
     ),
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: the flush after each test must not lose what migrations wrote.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 BASE = {

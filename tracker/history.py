@@ -1,0 +1,49 @@
+"""History entries for rows written in bulk.
+
+django-simple-history records saves and deletes (queryset deletes too: they send post_delete
+per row), but nothing for COPY, `bulk_create`, `update()` or `bulk_update`, which the claimset
+importer uses (tracker/bulk.py). The importer calls `history_record_bulk` for the rows it
+created and changed, in the same transaction, so an import leaves one entry per row like a save
+would, with the change reason saying it came from an import. The entries are written with COPY
+too.
+"""
+
+from collections.abc import Sequence
+
+from django.db import models
+from django.utils import timezone
+
+from tracker.bulk import filter_in, insert_rows
+
+CREATED, CHANGED = "+", "~"
+
+
+def is_tracked(model: type[models.Model]) -> bool:
+    """Whether the model keeps a history (has HistoricalRecords)."""
+    return hasattr(model._meta, "simple_history_manager_attribute")
+
+
+def history_record_bulk(
+    model: type[models.Model],
+    *,
+    ids: Sequence[int],
+    history_type: str,
+    reason: str,
+    user_id: int | None = None,
+) -> int:
+    """Write one history entry per row, from the rows' current state. Returns the number of
+    entries."""
+    columns = [f.attname for f in model.history.model.tracked_fields]
+    rows = list(filter_in(model.objects.values(*columns), model._meta.pk.attname, ids))
+    if not rows:
+        return 0
+    now = timezone.now()
+    for row in rows:
+        row.update(
+            history_date=now,
+            history_type=history_type,
+            history_change_reason=reason,
+            history_user_id=user_id,
+        )
+    insert_rows(model.history.model, rows)
+    return len(rows)
