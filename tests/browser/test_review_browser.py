@@ -14,10 +14,9 @@ from django.core.management import call_command
 from claims.models import Claim, ContradictionStatus
 from claims.roles import REVIEWERS
 from tests.browser.test_report_browser import (
-    CHROMIUM_ARGS,
     PASSWORD,
     SCREENSHOTS,
-    chromium_or_skip,
+    chromium_browser,
     log_in,
 )
 
@@ -57,14 +56,8 @@ def demo_reviewer(transactional_db):
 def browser(monkeypatch, live_server, demo_reviewer):
     # After the data, closed before the live server stops; the test body makes no query (see
     # test_report_browser.browser for why).
-    executable = chromium_or_skip()
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium_browser(monkeypatch) as browser:
         yield browser
-        browser.close()
 
 
 def outlet_track_record(page, live_server, outlet: str) -> str:
