@@ -193,6 +193,8 @@ class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
         if obj is None:  # a new claim has no flags yet
             return fieldsets
         first, *rest = fieldsets
+        # The hidden version the page was loaded with (ClaimAdminForm.loaded_version).
+        first = (first[0], {**first[1], "fields": (*first[1]["fields"], "loaded_version")})
         return [
             first,
             ("Contradictions", {"fields": ("open_contradictions",)}),

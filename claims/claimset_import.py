@@ -38,6 +38,7 @@ from claims.models import (
     ValueType,
 )
 from claims.quotes import fold_for_quote_search, quote_occurs_in
+from claims.services import claim_versions_bump
 from claims.value_columns import (
     VALUE_COLUMNS,
     earliest_publication,
@@ -1234,6 +1235,8 @@ class _Importer:
             ids[row["key"]] = new_id
         if changed:
             update_rows(model, changed, [name for name in changed[0] if name != "id"])
+            if model is Claim:  # refuses edit forms loaded before the import (claim_lock_unchanged)
+                claim_versions_bump(claim_ids=[row["id"] for row in changed])
         if is_tracked(model):  # what a save would have recorded (tracker/history.py)
             created_ids = [ids[row["key"]] for row in new]
             history_record_bulk(model, ids=created_ids, history_type=CREATED, reason=IMPORTED)

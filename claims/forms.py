@@ -10,7 +10,12 @@ from django.forms.widgets import CheckboxInput
 
 from claims.models import Appearance, Claim, ValueType
 from claims.selectors import claim_reference_date
-from claims.services import claim_apply_as_written, claim_key_generate
+from claims.services import (
+    ClaimChangedError,
+    claim_apply_as_written,
+    claim_key_generate,
+    claim_lock_unchanged,
+)
 from claims.value_columns import VALUE_COLUMNS
 from claims.values import PartialDate
 
@@ -56,16 +61,50 @@ class ClaimAdminForm(forms.ModelForm):
             ),
         }
 
+    # The claim's version when the page was loaded, posted back so that a save over someone
+    # else's newer one is refused (claims.services.claim_lock_unchanged). Not on a new claim.
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "key" in self.fields:
             self.fields["key"].required = False
+        if self.instance._state.adding:
+            del self.fields["loaded_version"]
+        else:
+            self.fields["loaded_version"].initial = self.instance.version
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
+        if "loaded_version" in self.fields:
+            self._clean_version(cleaned_data)
         self._clean_key(cleaned_data)
         self._apply_as_written(cleaned_data)
         return cleaned_data
+
+    def _clean_version(self, cleaned_data: dict[str, Any]) -> None:
+        """Refuse the save if the claim changed since the form was loaded, saying what changed.
+
+        Runs in the admin's transaction around the whole change view (ModelAdmin.changeform_view
+        is atomic), so the claim stays locked from this check until it is saved: no other save
+        can slip in between.
+        """
+        loaded = cleaned_data.get("loaded_version")
+        if loaded is None:
+            if "loaded_version" not in self.errors:
+                self.add_error(
+                    None,
+                    "The form does not say which version of the claim it "
+                    "edits: open the claim again and make your changes there.",
+                )
+            return
+        try:
+            locked = claim_lock_unchanged(claim_id=self.instance.pk, loaded_version=loaded)
+        except ClaimChangedError as error:
+            self.add_error(None, error)
+            return
+        # Saved by the admin with the rest of the instance: the version this save makes.
+        self.instance.version = locked.version
 
     def _clean_key(self, cleaned_data: dict[str, Any]) -> None:
         if "key" not in self.fields or cleaned_data.get("key") or "key" in self.errors:

@@ -199,6 +199,11 @@ class Claim(TimestampedModel):
     # mentions (text_compare.digest). Written by detection.claim_terms_refresh.
     wording_terms = models.TextField(blank=True, editable=False)
     wording_digest = models.TextField(blank=True, editable=False)
+    # Raised by one on every save by an editor, a reviewer or an import, never by detection's
+    # bookkeeping writes: an edit form carries the version it was loaded with and is refused
+    # when the claim has moved on since (claims.services.claim_lock_unchanged), so that no
+    # one's change is silently overwritten.
+    version = models.PositiveIntegerField(default=1, editable=False)
     # Every change by an editor, a reviewer or an import, with who and when (the derived
     # columns above are left out: they follow the claim and its appearances).
     history = HistoricalRecords(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from claims import values
@@ -39,8 +39,13 @@ from claims.roles import (
     REVIEW_CONTRADICTION,
     require_permission,
 )
-from claims.selectors import claim_credibility_suggestion, claim_vetting_blockers
+from claims.selectors import (
+    claim_changes_since,
+    claim_credibility_suggestion,
+    claim_vetting_blockers,
+)
 from claims.value_columns import interval_columns, quantity_columns, units_disagree
+from tracker.bulk import chunked
 
 CLAIM_KEY_PREFIX = "claim-"
 
@@ -125,6 +130,47 @@ def claim_appearance_positions_assign(*, claim: Claim, appearances: Sequence[App
         first = 0 if last is None else last + 1
         for offset, appearance in enumerate(appearances):
             appearance.position = first + offset
+
+
+# --- lost-update protection ---------------------------------------------------------------------
+
+
+class ClaimChangedError(ValidationError):
+    """The claim was saved by someone else after the form about to be saved was loaded."""
+
+
+def claim_lock_unchanged(*, claim_id: int, loaded_version: int) -> Claim:
+    """Lock the claim until the caller's transaction ends and check it is still at the version
+    an edit form was loaded with; return it, its version raised by one for the caller's save.
+
+    Raises ClaimChangedError saying what changed since (who, when, each field before and
+    after, from the claim's history) when it is not. The lock is what makes the check hold:
+    without it two reviewers could both read the old version and both save, the second
+    overwriting the first. Must run inside the transaction that saves the claim.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("claim_lock_unchanged must run inside the saving transaction")
+    claim = Claim.objects.select_for_update().get(pk=claim_id)
+    if claim.version != loaded_version:
+        changes = claim_changes_since(claim_id=claim_id, version=loaded_version)
+        lines = [
+            "This claim was changed by someone else after you opened it, so your changes were "
+            "not saved; they are kept in the form below. Changed since you opened it:",
+            *(changes or ["(the history does not say what)"]),
+            "Open the claim again to see it as it is now, and make your changes there.",
+        ]
+        raise ClaimChangedError([ValidationError(line, code="claim_changed") for line in lines])
+    # A plain integer, not F("version") + 1: simple-history cannot record an F() in save().
+    claim.version += 1
+    return claim
+
+
+def claim_versions_bump(*, claim_ids: Sequence[int]) -> None:
+    """Raise the version of claims written in bulk (imports), so that an edit form loaded
+    before is refused. In SQL, `version + 1`, so that it counts a concurrent save too; the
+    caller writes the history entries afterwards, which then carry the new version."""
+    for chunk in chunked(claim_ids):
+        Claim.objects.filter(id__in=chunk).update(version=F("version") + 1)
 
 
 def _apply_value(claim: Claim, reference: values.PartialDate | None) -> None:
@@ -429,7 +475,10 @@ def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:
         claim=claim, from_status=claim.status, to_status=status, changed_by=by, reason=reason
     )
     claim.status = status
-    claim.save(update_fields=["status", "updated_at"])
+    # The claim is locked (the caller's select_for_update): a plain increment is safe, and an
+    # edit form loaded before this change is refused (claim_lock_unchanged).
+    claim.version += 1
+    claim.save(update_fields=["status", "version", "updated_at"])
     _review_changed(claim.pk)
 
 

@@ -2,6 +2,7 @@
 test server. Without chromium the test fails in CI (CI=true) and is skipped, saying why, elsewhere
 (scripts/system-packages.sh installs it; ./scripts/start runs that)."""
 
+import contextlib
 import io
 import os
 import shutil
@@ -44,12 +45,9 @@ def chromium_or_skip() -> str:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def browser(monkeypatch, live_server, editor):
-    # Set up after the data and closed before the live server stops. While Playwright's event
-    # loop runs, Django's connections belong to its context: a query made then opens a
-    # connection nobody closes, and the test database cannot be dropped. So the test body makes
-    # no query, and the fixtures that do run before this one.
+@contextlib.contextmanager
+def chromium_browser(monkeypatch):
+    """Debian's chromium, headless, under Playwright (skipped or failed when it is missing)."""
     executable = chromium_or_skip()
     # Playwright's sync API runs an event loop in this thread; the live server's database calls
     # from the test itself are synchronous and safe here.
@@ -60,6 +58,16 @@ def browser(monkeypatch, live_server, editor):
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser(monkeypatch, live_server, editor):
+    # Set up after the data and closed before the live server stops. While Playwright's event
+    # loop runs, Django's connections belong to its context: a query made then opens a
+    # connection nobody closes, and the test database cannot be dropped. So the test body makes
+    # no query, and the fixtures that do run before this one.
+    with chromium_browser(monkeypatch) as browser:
+        yield browser
 
 
 @pytest.fixture

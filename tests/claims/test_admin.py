@@ -191,6 +191,9 @@ def claim_post(*appearances: dict[str, object], **fields: object) -> dict[str, o
         "valid_as_written": "",
         "quantity_low_inclusive": "on",
         "quantity_high_inclusive": "on",
+        # A change form loaded before anyone saved the claim after creating it (ignored when
+        # adding one).
+        "loaded_version": "1",
         "appearances-TOTAL_FORMS": str(len(appearances)),
         "appearances-INITIAL_FORMS": "0",
         "appearances-MIN_NUM_FORMS": "0",
