@@ -2,14 +2,23 @@
 
 import datetime
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, Q, When
+from django.db import connection
+from django.db.models import Case, Prefetch, Q, When
 
 from claims import values
 from claims.corroboration import AppearanceLink, CitationGraph, independent_source_count
-from claims.models import Appearance, AppearanceVia, Contradiction, ContradictionStatus
+from claims.models import (
+    Appearance,
+    AppearanceVia,
+    Claim,
+    ClaimStatus,
+    Contradiction,
+    ContradictionStatus,
+    Predicate,
+)
 from claims.value_columns import earliest_publication
 from sources.models import Entity, Source, SourceCitation
 from tracker.bulk import filter_in
@@ -127,3 +136,93 @@ def claim_open_contradictions(*, claim_id: int):
         .select_related("claim_a", "claim_b")
         .order_by("kind", "id")
     )
+
+
+# --- vetted facts and claims for the API (claims/apis) ----------------------------------------
+
+
+def facts_queryset():
+    """Vetted claims with what a page of facts shows loaded: subject, predicate, values,
+    location (joined) and appearances with their sources, outlets, speakers and via links
+    (prefetched, two queries per page whatever its size)."""
+    return claims_with_appearances().filter(status=ClaimStatus.VETTED)
+
+
+def claims_with_appearances():
+    appearances = Appearance.objects.select_related("source__outlet", "speaker").prefetch_related(
+        Prefetch("via_links", queryset=AppearanceVia.objects.only("appearance_id", "source_id"))
+    )
+    return Claim.objects.select_related(
+        "subject", "predicate", "value_entity", "location"
+    ).prefetch_related(Prefetch("appearances", queryset=appearances.order_by("position")))
+
+
+def predicate_ids_named(reference: str) -> list[int]:
+    """Ids of the predicates whose key, name or alias is `reference` (names normalised)."""
+    normalized = values.normalize_name(reference)
+    return list(
+        Predicate.objects.filter(
+            Q(key=reference) | Q(normalized_name=normalized) | Q(aliases__normalized=normalized)
+        )
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+
+def citation_graph_from(source_ids: Collection[int]) -> CitationGraph:
+    """The citations reachable from `source_ids`, in one recursive query: what the independent
+    sources of a page of claims need, rather than every citation stored (citation_graph)."""
+    ids = sorted(set(source_ids))
+    if not ids:
+        return CitationGraph({})
+    table = SourceCitation._meta.db_table
+    placeholders = ", ".join(["%s"] * len(ids))
+    query = (
+        f"WITH RECURSIVE reach(id) AS (SELECT id FROM {Source._meta.db_table} "  # noqa: S608 - names from the models, values bound
+        f"WHERE id IN ({placeholders}) UNION SELECT c.cited_id FROM {table} c "
+        f"JOIN reach r ON c.citing_id = r.id) "
+        f"SELECT c.citing_id, c.cited_id FROM {table} c JOIN reach r ON c.citing_id = r.id"
+    )
+    cites: dict[int, list[int]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(query, ids)
+        for citing, cited in cursor.fetchall():
+            cites[citing].append(cited)
+    return CitationGraph(cites)
+
+
+def open_contradiction_counts(claim_ids: Collection[int]) -> dict[int, int]:
+    """Claim id -> number of open flags it is in, in one query (pair index and claim_b's)."""
+    ids = list(claim_ids)
+    counts: dict[int, int] = dict.fromkeys(ids, 0)
+    if not ids:
+        return counts
+    rows = Contradiction.objects.filter(status=ContradictionStatus.OPEN).filter(
+        Q(claim_a_id__in=ids) | Q(claim_b_id__in=ids)
+    )
+    for a, b in rows.values_list("claim_a_id", "claim_b_id"):
+        for claim_id in (a, b):
+            if claim_id in counts:
+                counts[claim_id] += 1
+    return counts
+
+
+def claims_annotate_for_api(claims: Sequence[Claim]) -> None:
+    """Set `independent_sources` and `open_contradictions` on claims loaded by
+    claims_with_appearances: two queries for the whole page (the citations it reaches, its
+    open flags), none per claim."""
+    source_ids = {a.source_id for claim in claims for a in claim.appearances.all()}
+    source_ids |= {
+        v.source_id for claim in claims for a in claim.appearances.all() for v in a.via_links.all()
+    }
+    graph = citation_graph_from(source_ids)
+    flags = open_contradiction_counts([claim.pk for claim in claims])
+    for claim in claims:
+        links = [
+            AppearanceLink(
+                a.source_id, a.source.outlet_id, tuple(v.source_id for v in a.via_links.all())
+            )
+            for a in claim.appearances.all()
+        ]
+        claim.independent_sources = independent_source_count(links, graph)
+        claim.open_contradictions = flags[claim.pk]

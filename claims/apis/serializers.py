@@ -1,0 +1,187 @@
+"""How claims, facts and flags look over the API (output), shared by the endpoints."""
+
+from rest_framework import serializers
+
+from claims.models import Appearance, Claim, Contradiction
+
+
+class EntityRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class PredicateRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    value_type = serializers.CharField()
+    unit = serializers.CharField(help_text="The unit quantities are compared in; may be empty.")
+
+
+class OutletRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    reliability = serializers.CharField(
+        help_text="Admiralty source reliability, A (completely reliable) to F; empty if ungraded."
+    )
+
+
+class SourceRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    published = serializers.DateField(allow_null=True, help_text="First day of its precision.")
+    published_precision = serializers.CharField(help_text='"year", "month", "day" or empty.')
+    outlet = OutletRefSerializer(allow_null=True)
+
+
+class AppearanceSerializer(serializers.ModelSerializer):
+    source = SourceRefSerializer()
+    speaker = EntityRefSerializer(allow_null=True)
+
+    class Meta:
+        model = Appearance
+        fields = ("quote", "stance", "speaker", "speaker_description", "source")
+
+
+class QuantitySerializer(serializers.Serializer):
+    low = serializers.FloatField(allow_null=True, help_text="null: open.")
+    high = serializers.FloatField(allow_null=True, help_text="null: open.")
+    low_inclusive = serializers.BooleanField()
+    high_inclusive = serializers.BooleanField()
+    unit = serializers.CharField(help_text="The predicate's unit; may be empty.")
+
+
+class DateIntervalSerializer(serializers.Serializer):
+    start = serializers.DateField(allow_null=True, help_text="First day; null: open.")
+    start_precision = serializers.CharField()
+    end = serializers.DateField(allow_null=True, help_text="Last day; null: open.")
+    end_precision = serializers.CharField()
+
+
+class ValueSerializer(serializers.Serializer):
+    """A claim's structured value: one of quantity, date, entity or text, per `type`."""
+
+    type = serializers.CharField(allow_null=True, help_text="null: a text-only claim.")
+    as_written = serializers.CharField(help_text='The phrase it was read from, "at least 400".')
+    negated = serializers.BooleanField()
+    quantity = QuantitySerializer(allow_null=True)
+    date = DateIntervalSerializer(allow_null=True)
+    entity = EntityRefSerializer(allow_null=True)
+    text = serializers.CharField(allow_null=True)
+
+
+class ValidTimeSerializer(DateIntervalSerializer):
+    as_written = serializers.CharField()
+
+
+def _entity(entity) -> dict | None:
+    if entity is None:
+        return None
+    return {"key": entity.key, "name": entity.name, "kind": entity.kind}
+
+
+def claim_value(claim: Claim) -> dict:
+    vt = claim.value_type or None
+    unit = claim.predicate.unit if claim.predicate_id else ""
+    return {
+        "type": vt,
+        "as_written": claim.value_as_written,
+        "negated": claim.negated,
+        "quantity": {
+            "low": claim.quantity_low,
+            "high": claim.quantity_high,
+            "low_inclusive": claim.quantity_low_inclusive,
+            "high_inclusive": claim.quantity_high_inclusive,
+            "unit": unit,
+        }
+        if vt == "quantity"
+        else None,
+        "date": {
+            "start": claim.date_from,
+            "start_precision": claim.date_from_precision,
+            "end": claim.date_to,
+            "end_precision": claim.date_to_precision,
+        }
+        if vt == "date"
+        else None,
+        "entity": _entity(claim.value_entity) if vt == "entity" else None,
+        "text": claim.value_text if vt == "text" else None,
+    }
+
+
+def claim_valid(claim: Claim) -> dict:
+    return {
+        "start": claim.valid_from,
+        "start_precision": claim.valid_from_precision,
+        "end": claim.valid_to,
+        "end_precision": claim.valid_to_precision,
+        "as_written": claim.valid_as_written,
+    }
+
+
+class ClaimSummarySerializer(serializers.ModelSerializer):
+    """A claim in brief: what a flag embeds."""
+
+    subject = EntityRefSerializer(allow_null=True)
+    predicate = PredicateRefSerializer(allow_null=True)
+    value = serializers.SerializerMethodField()
+    valid = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = ("key", "text", "status", "subject", "predicate", "value", "valid")
+
+    def get_value(self, claim: Claim) -> ValueSerializer:
+        return ValueSerializer(claim_value(claim)).data
+
+    def get_valid(self, claim: Claim) -> ValidTimeSerializer:
+        return ValidTimeSerializer(claim_valid(claim)).data
+
+
+class FactSerializer(ClaimSummarySerializer):
+    """A vetted claim with everything a consumer checks it by. Needs the claim loaded by
+    claims.selectors.facts_queryset and annotated by claims_annotate_for_api."""
+
+    location = EntityRefSerializer(allow_null=True)
+    independent_sources = serializers.IntegerField(
+        help_text="Groups of appearances that do not share an origin or an outlet."
+    )
+    open_contradictions = serializers.IntegerField(help_text="Open flags this claim is in.")
+    appearances = AppearanceSerializer(many=True)
+
+    class Meta:
+        model = Claim
+        fields = (
+            "key",
+            "text",
+            "subject",
+            "predicate",
+            "value",
+            "valid",
+            "location",
+            "independent_sources",
+            "open_contradictions",
+            "appearances",
+            "updated_at",
+        )
+
+
+class ContradictionSerializer(serializers.ModelSerializer):
+    claim_a = ClaimSummarySerializer()
+    claim_b = ClaimSummarySerializer()
+
+    class Meta:
+        model = Contradiction
+        fields = (
+            "id",
+            "kind",
+            "status",
+            "explanation",
+            "detected_by",
+            "last_detected_at",
+            "dismissed_reason",
+            "status_changed_at",
+            "claim_a",
+            "claim_b",
+        )
