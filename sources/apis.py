@@ -58,12 +58,18 @@ class OutletSerializer(_KeyedSerializer):
         return self.instance
 
 
+class AliasNamesField(serializers.ListField):
+    child = serializers.CharField(max_length=300)
+
+    def to_representation(self, aliases):
+        return [alias.name for alias in aliases.all()]
+
+
 class EntitySerializer(_KeyedSerializer):
     affiliation = serializers.SlugRelatedField(
         slug_field="key", queryset=Entity.objects.all(), allow_null=True, required=False
     )
-    aliases = serializers.ListField(
-        child=serializers.CharField(max_length=300),
+    aliases = AliasNamesField(
         required=False,
         help_text="Other names; when sent, replaces the stored ones.",
     )
@@ -73,11 +79,6 @@ class EntitySerializer(_KeyedSerializer):
         fields = ("key", "name", "kind", "aliases", "affiliation", "role", "updated_at")
         read_only_fields = ("updated_at",)
         validators: list = []
-
-    def to_representation(self, entity):
-        data = super().to_representation(entity)
-        data["aliases"] = [a.name for a in entity.aliases.all()]
-        return data
 
     def validate_aliases(self, names):
         seen: dict[str, str] = {}
@@ -185,6 +186,8 @@ class SourceSerializer(_KeyedSerializer):
     def validate(self, attrs):
         cites = attrs.pop("cites", None)
         published = attrs.pop("published", ...)
+        if published == "":  # DRF hands a blank string through without parsing it
+            published = None
         source = self.build(attrs)
         if published is not ...:
             services.source_published_set(source=source, published=published)

@@ -105,8 +105,10 @@ class FactRenderingMixin:
         return reverse("api:fact-detail", kwargs={"key": key}, request=self.request)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are JSON whatever format was asked for: one shape for every error.
-        if response.status_code >= 400 and getattr(request, "accepted_renderer", None):
+        # Errors (and OPTIONS metadata) are JSON whatever format was asked for: one shape for
+        # every error, and CSV or JSON-LD only for facts.
+        is_fact = response.status_code < 400 and request.method in ("GET", "HEAD")
+        if not is_fact and getattr(request, "accepted_renderer", None):
             if request.accepted_renderer.format in ("csv", "jsonld"):
                 request.accepted_renderer = renderers.JSONRenderer()
                 request.accepted_media_type = "application/json"
