@@ -24,7 +24,9 @@ from claims.models import (
     Appearance,
     AppearanceVia,
     Claim,
+    ClaimRating,
     ClaimRelation,
+    ClaimStatusChange,
     Contradiction,
     ContradictionScan,
     ContradictionStatus,
@@ -32,6 +34,8 @@ from claims.models import (
     PredicateAlias,
     ValueType,
 )
+from claims.review_admin import ClaimReviewAdminMixin
+from claims.roles import REVIEW_CONTRADICTION
 from claims.selectors import claim_open_contradictions
 from claims.services import (
     claim_appearance_positions_assign,
@@ -119,7 +123,7 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ClaimReviewAdminMixin, admin.ModelAdmin):
     form = ClaimAdminForm
     list_display = ("key", "short_text", "subject", "predicate", "value", "status")
     list_select_related = ("subject", "predicate", "value_entity")
@@ -691,6 +695,10 @@ class ContradictionAdmin(admin.ModelAdmin):
         # Detection would raise a deleted flag again, without its review: dismiss it instead.
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Contradiction | None = None) -> bool:
+        # A flag's only change is a reviewer's decision (the services check it too).
+        return request.user.has_perm(REVIEW_CONTRADICTION)
+
     def render_change_form(
         self,
         request: HttpRequest,
@@ -809,3 +817,49 @@ class ContradictionScanAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: ContradictionScan | None = None
     ) -> bool:
         return False
+
+
+# --- review records ----------------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the services write: listed and read here, changed only through the claim's page."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ClaimRating)
+class ClaimRatingAdmin(ReadOnlyAdmin):
+    list_display = (
+        "claim",
+        "reviewer",
+        "likelihood",
+        "confidence",
+        "credibility",
+        "suggested_credibility",
+        "created_at",
+        "superseded_at",
+    )
+    list_select_related = ("claim", "reviewer")
+    list_filter = (
+        "likelihood",
+        "confidence",
+        "credibility",
+        ("superseded_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("claim__key", "claim__text", "reviewer__username", "rationale")
+
+
+@admin.register(ClaimStatusChange)
+class ClaimStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("claim", "from_status", "to_status", "changed_by", "created_at", "reason")
+    list_select_related = ("claim", "changed_by")
+    list_filter = ("to_status", "from_status")
+    search_fields = ("claim__key", "claim__text", "changed_by__username", "reason")

@@ -27,6 +27,13 @@ class CitationGraph:
         self._cites = cites
         self._roots: dict[int, frozenset[int]] = {}
 
+    def citing_sources(self) -> list[int]:
+        """The sources that cite at least one other."""
+        return [source for source, cited in self._cites.items() if cited]
+
+    def cited(self, source: int) -> Sequence[int]:
+        return self._cites.get(source, ())
+
     def roots(self, source: int) -> frozenset[int]:
         if source in self._roots:
             return self._roots[source]
@@ -88,3 +95,40 @@ def dependent_groups(links: Sequence[AppearanceLink], graph: CitationGraph) -> l
 
 def independent_source_count(links: Sequence[AppearanceLink], graph: CitationGraph) -> int:
     return len(dependent_groups(links, graph))
+
+
+@dataclass(frozen=True)
+class DependentGroup:
+    """One group of mutually dependent appearances and what ties it together.
+
+    `members` are indexes into the links given; `shared_origins` maps an origin source to the
+    members that trace to it, and `shared_outlets` an outlet to the members published by it,
+    each only where two or more members share it.
+    """
+
+    members: tuple[int, ...]
+    shared_origins: dict[int, tuple[int, ...]]
+    shared_outlets: dict[int, tuple[int, ...]]
+
+
+def dependent_groups_explained(
+    links: Sequence[AppearanceLink], graph: CitationGraph
+) -> list[DependentGroup]:
+    """dependent_groups, each with the shared origins and outlets that make it one group."""
+    explained = []
+    for members in dependent_groups(links, graph):
+        origins: dict[int, list[int]] = {}
+        outlets: dict[int, list[int]] = {}
+        for i in members:
+            for source in sorted(graph.origin(links[i])):
+                origins.setdefault(source, []).append(i)
+            if links[i].outlet is not None:
+                outlets.setdefault(links[i].outlet, []).append(i)
+        explained.append(
+            DependentGroup(
+                members=tuple(members),
+                shared_origins={s: tuple(m) for s, m in origins.items() if len(m) > 1},
+                shared_outlets={o: tuple(m) for o, m in outlets.items() if len(m) > 1},
+            )
+        )
+    return explained

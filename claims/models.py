@@ -4,7 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from sources.models import Entity, Source
+from claims.confidence import (
+    LIKELY_OR_HIGHER,
+    AnalyticConfidence,
+    Credibility,
+    Likelihood,
+)
+from sources.models import Entity, Outlet, Source
 from tracker.models import (
     KEY_MAX_LENGTH,
     Precision,
@@ -260,6 +266,10 @@ class Claim(TimestampedModel):
                 condition=date_has_precision("valid_to"), name="claims_claim_valid_to_precision"
             ),
         ]
+        permissions = [
+            ("rate_claim", "Can rate the confidence in a claim"),
+            ("change_claim_status", "Can change the review status of a claim"),
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -493,6 +503,9 @@ class Contradiction(TimestampedModel):
             # Flags not seen again by a finished full scan (contradiction_scan_finish).
             models.Index(fields=["last_detected_at"], name="claims_contradiction_seen"),
         ]
+        permissions = [
+            ("review_contradiction", "Can confirm, dismiss or resolve a contradiction"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.claim_a_id} vs {self.claim_b_id} ({self.kind}, {self.status})"
@@ -588,3 +601,204 @@ class ContradictionScanChunk(models.Model):
 
     def __str__(self) -> str:
         return f"scan {self.scan_id} chunk {self.number}"
+
+
+# --- review: confidence ratings and status changes ---------------------------------------------
+
+
+class ClaimRating(models.Model):
+    """One reviewer's confidence in a claim. Append-only: a reviewer's new rating supersedes
+    their previous one (`superseded_at` set), which is kept. A reviewer has at most one current
+    rating per claim (claims_claimrating_one_current)."""
+
+    Likelihood = Likelihood
+    Confidence = AnalyticConfidence
+    Credibility = Credibility
+
+    claim = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        db_index=False,  # claims_claimrating_claim leads with claim and serves its look-ups
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_ratings"
+    )
+    likelihood = models.CharField(max_length=20, choices=Likelihood.choices)
+    confidence = models.CharField(
+        "analytic confidence", max_length=10, choices=AnalyticConfidence.choices
+    )
+    credibility = models.CharField(
+        "information credibility", max_length=1, choices=Credibility.choices
+    )
+    # What the tracker suggested when the rating was made (claims.confidence.suggest_credibility):
+    # a grade that differs from it needs a rationale.
+    suggested_credibility = models.CharField(
+        max_length=1, choices=Credibility.choices, blank=True, editable=False
+    )
+    rationale = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["claim", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "reviewer"],
+                condition=Q(superseded_at__isnull=True),
+                name="claims_claimrating_one_current",
+            ),
+            models.CheckConstraint(
+                condition=Q(likelihood__in=Likelihood.values),
+                name="claims_claimrating_likelihood_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=AnalyticConfidence.values),
+                name="claims_claimrating_confidence_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility__in=Credibility.values),
+                name="claims_claimrating_credibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(likelihood__in=LIKELY_OR_HIGHER) | ~Q(rationale=""),
+                name="claims_claimrating_unlikely_has_rationale",
+            ),
+            models.CheckConstraint(
+                condition=Q(suggested_credibility="")
+                | Q(credibility=models.F("suggested_credibility"))
+                | ~Q(rationale=""),
+                name="claims_claimrating_disagreement_has_rationale",
+            ),
+        ]
+        indexes = [
+            # The current ratings of a set of claims (claims_confidence, the claim page).
+            models.Index(
+                fields=["claim", "reviewer"],
+                condition=Q(superseded_at__isnull=True),
+                name="claims_claimrating_current",
+            ),
+            # Every rating of a claim, newest first (the claim page's record).
+            models.Index(fields=["claim", "created_at"], name="claims_claimrating_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_likelihood_display()}, {self.confidence} confidence, {self.credibility}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
+
+
+class ClaimStatusChange(models.Model):
+    """A change of a claim's review status: who, when, from what to what, and why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=ClaimStatus.choices)
+    to_status = models.CharField(max_length=20, choices=ClaimStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="claim_status_changes",
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="claims_claimstatuschange_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_status=models.F("to_status")),
+                name="claims_claimstatuschange_changes",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_status__in=ClaimStatus.values)
+                & Q(to_status__in=ClaimStatus.values),
+                name="claims_claimstatuschange_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.from_status} -> {self.to_status}"
+
+
+# --- track records of outlets and speakers (claims/credibility.py) -----------------------------
+
+
+class TrackRecord(models.Model):
+    """What reviewers' decisions say of a publisher or speaker, as last computed.
+
+    `vetted`/`refuted`: of its claims that reviewers settled, how many it got right and wrong
+    (a claim it denied counts the other way). `score` is the mean of a Beta(2, 2) prior updated
+    by those counts, so one vetted claim makes 0.6, not 1. `truth_score` is the truth-discovery
+    estimate (claims/credibility.py), which also weighs unsettled claims by their independent
+    corroboration. Written only by claims/credibility.py.
+    """
+
+    vetted = models.PositiveIntegerField(default=0)
+    refuted = models.PositiveIntegerField(default=0)
+    score = models.FloatField(help_text="Smoothed share of settled claims vetted (Beta(2, 2)).")
+    truth_score = models.FloatField(
+        null=True, blank=True, help_text="Truth discovery: agreement with independent sources."
+    )
+    claims = models.PositiveIntegerField(default=0, help_text="Claims it published or said.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def settled(self) -> int:
+        return self.vetted + self.refuted
+
+
+class OutletTrackRecord(TrackRecord):
+    outlet = models.OneToOneField(
+        Outlet, on_delete=models.CASCADE, primary_key=True, related_name="track_record"
+    )
+
+    class Meta:
+        indexes = [
+            # The outlet list sorted by either score.
+            models.Index(fields=["score"], name="claims_outlettrack_score"),
+            models.Index(fields=["truth_score"], name="claims_outlettrack_truth"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outlet_id}: {self.score:.2f} ({self.settled} settled)"
+
+
+class SpeakerTrackRecord(TrackRecord):
+    speaker = models.OneToOneField(
+        Entity, on_delete=models.CASCADE, primary_key=True, related_name="speaker_track_record"
+    )
+
+    class Meta:
+        indexes = [
+            # The speaker list sorted by either score.
+            models.Index(fields=["score"], name="claims_speakertrack_score"),
+            models.Index(fields=["truth_score"], name="claims_speakertrack_truth"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker_id}: {self.score:.2f} ({self.settled} settled)"
+
+
+class TrackRecordState(models.Model):
+    """One row: when a rating or status last changed, and when the full recompute last started
+    from data at least that new. The recompute job skips when `computed_from` is not older
+    than `requested_at`, so many changes in a burst cost one recompute."""
+
+    requested_at = models.DateTimeField(null=True, blank=True)
+    computed_from = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="claims_trackrecordstate_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"requested {self.requested_at}, computed from {self.computed_from}"

@@ -6,14 +6,40 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, Prefetch, Q, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from claims import values
-from claims.corroboration import AppearanceLink, CitationGraph, independent_source_count
+from claims.confidence import (
+    LIKELIHOOD_RANK,
+    LIKELY_OR_HIGHER,
+    Confidence,
+    CredibilitySuggestion,
+    RatingValues,
+    consensus,
+    suggest_credibility,
+)
+from claims.corroboration import (
+    AppearanceLink,
+    CitationGraph,
+    dependent_groups_explained,
+    independent_source_count,
+)
 from claims.models import (
     Appearance,
     AppearanceVia,
     Claim,
+    ClaimRating,
     ClaimStatus,
     Contradiction,
     ContradictionStatus,
@@ -138,6 +164,124 @@ def claim_open_contradictions(*, claim_id: int):
     )
 
 
+# --- review: ratings, consensus, suggestion, vetting -------------------------------------------
+
+
+def claims_confidence(claim_ids: Collection[int]) -> dict[int, Confidence]:
+    """Claim id -> the consensus of its reviewers' current ratings (claims.confidence.Confidence).
+
+    One query (one per 5,000 ids on SQLite) for any number of ids; claims without a current
+    rating are absent.
+    """
+    current = ClaimRating.objects.filter(superseded_at__isnull=True).values_list(
+        "claim_id", "likelihood", "confidence", "credibility"
+    )
+    by_claim: dict[int, list[RatingValues]] = defaultdict(list)
+    for claim_id, likelihood, confidence, credibility in filter_in(current, "claim_id", claim_ids):
+        by_claim[claim_id].append(RatingValues(likelihood, confidence, credibility))
+    return {claim_id: consensus(ratings) for claim_id, ratings in by_claim.items()}
+
+
+def claim_current_ratings(*, claim_id: int):
+    """The current rating of each reviewer of one claim, reviewer loaded, newest first."""
+    return (
+        ClaimRating.objects.filter(claim_id=claim_id, superseded_at__isnull=True)
+        .select_related("reviewer")
+        .order_by("-created_at", "-id")
+    )
+
+
+def claim_credibility_suggestion(*, claim_id: int) -> CredibilitySuggestion:
+    """The Admiralty credibility grade the tracker suggests for one claim, from its independent
+    sources and those of the claims it has open contradictions with."""
+    flags = Contradiction.objects.filter(
+        Q(claim_a_id=claim_id) | Q(claim_b_id=claim_id), status=ContradictionStatus.OPEN
+    ).values_list("claim_a_id", "claim_b_id")
+    others = [b if a == claim_id else a for a, b in flags]
+    independent = independent_sources_by_claim([claim_id, *others])
+    return suggest_credibility(
+        independent_sources=independent.get(claim_id, 0),
+        contradicting_sources=[independent.get(other, 0) for other in others],
+    )
+
+
+def claim_vetting_blockers(
+    *, claim_id: int, new_rating: tuple[int, str] | None = None
+) -> list[str]:
+    """Why the claim cannot be vetted now, one sentence per unmet condition; empty if it can.
+
+    A claim can be vetted only while it has no open contradiction and at least one current
+    rating of "likely" or higher. new_rating (reviewer id, likelihood) is a rating about to be
+    made with the status change: it supersedes that reviewer's current one.
+    """
+    blockers = []
+    open_flags = list(claim_open_contradictions(claim_id=claim_id))
+    if open_flags:
+        others = ", ".join(
+            (flag.claim_b if flag.claim_a_id == claim_id else flag.claim_a).key
+            for flag in open_flags
+        )
+        count = len(open_flags)
+        flags, them = ("contradiction", "it") if count == 1 else ("contradictions", "them")
+        blockers.append(
+            f"it has {count} open {flags} (with {others}): confirm, dismiss or resolve {them} first"
+        )
+    likely = ClaimRating.objects.filter(
+        claim_id=claim_id, superseded_at__isnull=True, likelihood__in=LIKELY_OR_HIGHER
+    )
+    if new_rating is not None:
+        reviewer_id, likelihood = new_rating
+        likely = likely.exclude(reviewer_id=reviewer_id)
+        if likelihood in LIKELY_OR_HIGHER:
+            return blockers
+    if not likely.exists():
+        blockers.append('no current rating says "likely" or higher')
+    return blockers
+
+
+def claim_corroboration(*, claim_id: int) -> list[str]:
+    """The claim's groups of dependent appearances, one sentence each, in the spec's sense:
+    "libya-000 and libya-002 both trace to Barqa video". A group of one stands alone. Each
+    appearance is named by its source's key."""
+    appearances = list(
+        Appearance.objects.filter(claim_id=claim_id)
+        .select_related("source__outlet")
+        .prefetch_related("via_links")
+        .order_by("position")
+    )
+    links = [
+        AppearanceLink(
+            a.source_id, a.source.outlet_id, tuple(v.source_id for v in a.via_links.all())
+        )
+        for a in appearances
+    ]
+    graph = citation_graph()
+    groups = dependent_groups_explained(links, graph)
+    origin_ids = {s for group in groups for s in group.shared_origins}
+    titles = dict(Source.objects.filter(pk__in=origin_ids).values_list("pk", "title"))
+    outlets = {a.source.outlet_id: a.source.outlet.name for a in appearances if a.source.outlet}
+
+    def names(members) -> str:
+        keys = list(dict.fromkeys(appearances[i].source.key for i in members))
+        return keys[0] if len(keys) == 1 else ", ".join(keys[:-1]) + " and " + keys[-1]
+
+    sentences = []
+    for number, group in enumerate(groups, start=1):
+        if len(group.members) == 1:
+            sentences.append(f"{number}. {names(group.members)} stands alone")
+            continue
+        ties = [
+            f"{names(members)} {'both ' if len(members) == 2 else 'all '}trace to {titles[source]}"
+            for source, members in group.shared_origins.items()
+        ] + [
+            f"{names(members)} {'are both' if len(members) == 2 else 'are all'} from "
+            f"{outlets[outlet]}"
+            for outlet, members in group.shared_outlets.items()
+        ]
+        sentences.append(f"{number}. " + "; ".join(ties))
+    return sentences
+
+
 # --- vetted facts and claims for the API (claims/apis) ----------------------------------------
 
 
@@ -217,6 +361,7 @@ def claims_annotate_for_api(claims: Sequence[Claim]) -> None:
     }
     graph = citation_graph_from(source_ids)
     flags = open_contradiction_counts([claim.pk for claim in claims])
+    confidences = claims_confidence([claim.pk for claim in claims])
     for claim in claims:
         links = [
             AppearanceLink(
@@ -226,3 +371,24 @@ def claims_annotate_for_api(claims: Sequence[Claim]) -> None:
         ]
         claim.independent_sources = independent_source_count(links, graph)
         claim.open_contradictions = flags[claim.pk]
+        claim.confidence = confidences.get(claim.pk)
+
+
+def claims_at_least_likely(queryset, likelihood: str):
+    """Narrow a claim queryset to claims whose consensus likelihood (claims_confidence) is
+    `likelihood` or more likely, in the query itself, so that a filtered page stays one query.
+
+    The consensus is the lower median of the current ratings' ranks: with n ratings sorted by
+    rank, the one at (n - 1) // 2. It is at least L exactly when at most (n - 1) // 2 ratings
+    rank below L, that is when n > 2 * below; n = 0 (no rating) never qualifies.
+    """
+    below = [v for v in LIKELIHOOD_RANK if LIKELIHOOD_RANK[v] < LIKELIHOOD_RANK[likelihood]]
+    current = ClaimRating.objects.filter(claim_id=OuterRef("pk"), superseded_at__isnull=True)
+
+    def count(ratings) -> Coalesce:
+        counted = ratings.order_by().values("claim_id").annotate(n=Count("id")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    return queryset.alias(
+        _ratings=count(current), _ratings_below=count(current.filter(likelihood__in=below))
+    ).filter(_ratings__gt=F("_ratings_below") * 2)

@@ -15,16 +15,31 @@ from django.db.models import Max
 from django.utils import timezone
 
 from claims import values
+from claims.confidence import (
+    AnalyticConfidence,
+    Credibility,
+    Likelihood,
+    rationale_required,
+)
 from claims.models import (
     Appearance,
     Claim,
+    ClaimRating,
     ClaimStatus,
+    ClaimStatusChange,
     Contradiction,
     ContradictionStatus,
     Predicate,
     PredicateAlias,
     ValueType,
 )
+from claims.roles import (
+    CHANGE_CLAIM_STATUS,
+    RATE_CLAIM,
+    REVIEW_CONTRADICTION,
+    require_permission,
+)
+from claims.selectors import claim_credibility_suggestion, claim_vetting_blockers
 from claims.value_columns import interval_columns, quantity_columns, units_disagree
 
 CLAIM_KEY_PREFIX = "claim-"
@@ -268,6 +283,7 @@ def _decide(flag: Contradiction, status: str, by, reason: str = "") -> None:
 
 def contradiction_confirm(*, contradiction_id: int, by) -> Contradiction:
     """The reviewer agrees the two claims cannot both be true; it stays on the record."""
+    require_permission(by, REVIEW_CONTRADICTION)
     with transaction.atomic():
         flag = _flag_for_review(contradiction_id)
         _decide(flag, ContradictionStatus.CONFIRMED, by)
@@ -277,6 +293,7 @@ def contradiction_confirm(*, contradiction_id: int, by) -> Contradiction:
 def contradiction_dismiss(*, contradiction_id: int, by, reason: str) -> Contradiction:
     """A false alarm, with the reviewer's reason. Detection will not reopen it unless one of the
     two claims changes."""
+    require_permission(by, REVIEW_CONTRADICTION)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"dismissed_reason": "Say why the flag is dismissed."})
@@ -287,7 +304,9 @@ def contradiction_dismiss(*, contradiction_id: int, by, reason: str) -> Contradi
 
 
 def contradiction_resolve(*, contradiction_id: int, by, refuted_claim_id: int) -> Contradiction:
-    """Settle the flag by marking one of its two claims refuted (kept, never deleted)."""
+    """Settle the flag by marking one of its two claims refuted (kept, never deleted); the
+    status change is recorded like any other, the flag as its reason."""
+    require_permission(by, REVIEW_CONTRADICTION)
     with transaction.atomic():
         flag = _flag_for_review(contradiction_id)
         if refuted_claim_id not in (flag.claim_a_id, flag.claim_b_id):
@@ -295,7 +314,129 @@ def contradiction_resolve(*, contradiction_id: int, by, refuted_claim_id: int) -
                 f"claim {refuted_claim_id} is not one of the two claims of flag {flag.pk}"
             )
         claim = Claim.objects.select_for_update().get(pk=refuted_claim_id)
-        claim.status = ClaimStatus.REFUTED
-        claim.save(update_fields=["status", "updated_at"])
+        other = flag.claim_b if claim.pk == flag.claim_a_id else flag.claim_a
+        if claim.status != ClaimStatus.REFUTED:
+            _status_set(
+                claim,
+                ClaimStatus.REFUTED,
+                by=by,
+                reason=f"resolves contradiction flag {flag.pk} with {other.key}: "
+                f"{flag.explanation}",
+            )
         _decide(flag, ContradictionStatus.RESOLVED, by)
     return flag
+
+
+# --- reviewing claims: ratings and status --------------------------------------------------------
+
+
+def _claim_locked(claim_id: int) -> Claim:
+    # Locked so that two reviewers rating or moving one claim at once are applied one after the
+    # other: the second supersedes the first's rating, or sees the first's status.
+    return Claim.objects.select_for_update().get(pk=claim_id)
+
+
+def claim_rate(
+    *,
+    by,
+    claim_id: int,
+    likelihood: str,
+    confidence: str,
+    credibility: str,
+    rationale: str = "",
+) -> ClaimRating:
+    """Record `by`'s confidence in a claim; it supersedes their previous rating, which is kept.
+
+    The tracker's suggested credibility grade is computed now and stored with the rating. A
+    rationale is required below "likely" and when the grade differs from the suggestion.
+    Raises PermissionDenied for a user who may not rate, ValidationError (by field) for bad
+    values.
+    """
+    require_permission(by, RATE_CLAIM)
+    rationale = rationale.strip()
+    errors = {}
+    for field, value, choices in (
+        ("likelihood", likelihood, Likelihood),
+        ("confidence", confidence, AnalyticConfidence),
+        ("credibility", credibility, Credibility),
+    ):
+        if value not in choices.values:
+            errors[field] = f"{value!r} is not one of {', '.join(choices.values)}"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        claim = _claim_locked(claim_id)
+        suggested = claim_credibility_suggestion(claim_id=claim.pk).grade
+        needs = rationale_required(
+            likelihood=likelihood, credibility=credibility, suggested=suggested
+        )
+        if needs and not rationale:
+            raise ValidationError({"rationale": needs})
+        now = timezone.now()
+        previous = ClaimRating.objects.filter(
+            claim=claim, reviewer=by, superseded_at__isnull=True
+        ).first()
+        if previous is not None:
+            # save(), not update(): the history of the superseded rating records it.
+            previous.superseded_at = now
+            previous.save(update_fields=["superseded_at"])
+        rating = ClaimRating.objects.create(
+            claim=claim,
+            reviewer=by,
+            likelihood=likelihood,
+            confidence=confidence,
+            credibility=credibility,
+            suggested_credibility=suggested,
+            rationale=rationale,
+        )
+        _review_changed(claim.pk)
+    return rating
+
+
+def claim_status_change(*, by, claim_id: int, status: str, reason: str) -> Claim:
+    """Move a claim to another review status, recording who, when and why.
+
+    Vetting needs no open contradiction and a current rating of "likely" or higher; a refuted
+    or retracted claim is kept (demoted, never deleted). Raises PermissionDenied for a user
+    who may not change statuses, ValidationError naming what blocks the change.
+    """
+    require_permission(by, CHANGE_CLAIM_STATUS)
+    reason = reason.strip()
+    if status not in ClaimStatus.values:
+        choices = ", ".join(ClaimStatus.values)
+        raise ValidationError({"status": f"{status!r} is not one of {choices}"})
+    if not reason:
+        raise ValidationError({"reason": "Say why the status changes."})
+    with transaction.atomic():
+        claim = _claim_locked(claim_id)
+        if claim.status == status:
+            raise ValidationError(
+                {"status": f"The claim is {ClaimStatus(status).label.lower()} already."}
+            )
+        if status == ClaimStatus.VETTED:
+            blockers = claim_vetting_blockers(claim_id=claim.pk)
+            if blockers:
+                raise ValidationError(
+                    {"status": "The claim cannot be vetted: " + "; ".join(blockers) + "."}
+                )
+        _status_set(claim, status, by=by, reason=reason)
+    return claim
+
+
+def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:
+    """Set a locked claim's status and record the change (the caller owns the transaction)."""
+    ClaimStatusChange.objects.create(
+        claim=claim, from_status=claim.status, to_status=status, changed_by=by, reason=reason
+    )
+    claim.status = status
+    claim.save(update_fields=["status", "updated_at"])
+    _review_changed(claim.pk)
+
+
+def _review_changed(claim_id: int) -> None:
+    """A rating or status of the claim changed (in the open transaction): once it commits, its
+    outlets' and speakers' track records are recounted and a full recompute is sent."""
+    from claims import credibility, tasks
+
+    credibility.track_records_request()
+    tasks.refresh_track_records.delay_on_commit([claim_id])

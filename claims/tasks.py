@@ -15,7 +15,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from claims import detection
+from claims import credibility, detection
 
 logger = logging.getLogger(__name__)
 
@@ -82,3 +82,23 @@ def sweep() -> dict[str, int]:
     if overdue or stale:
         logger.info("sweep re-sent %d claim checks and %d scan chunks", len(overdue), len(stale))
     return {"checks": len(overdue), "chunks": len(stale)}
+
+
+# --- track records (claims/credibility.py) -----------------------------------------------------
+
+
+@shared_task(name="claims.refresh_track_records", **RETRY)
+def refresh_track_records(claim_ids: list[int]) -> tuple[int, int]:
+    """Recount the outlets and speakers of changed claims at once, then send the full
+    recompute for the truth scores (it skips when a later one already covered the change)."""
+    written = credibility.track_records_refresh(claim_ids=claim_ids)
+    recompute_track_records.apply_async(countdown=settings.TRACK_RECORD_RECOMPUTE_DELAY_SECONDS)
+    return written
+
+
+@shared_task(name="claims.recompute_track_records", **RETRY)
+def recompute_track_records(force: bool = False) -> int | None:
+    """Recompute every track record unless nothing changed since the last recompute (or
+    `force`); returns the number of outlets written, None when skipped."""
+    result = credibility.track_records_recompute_if_requested(force=force)
+    return None if result is None else result.outlets

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from claims.roles import GRADE_OUTLET
 from claims.values import (
     PartialDate,
     Precision,
@@ -121,14 +122,73 @@ class NormalizedSearchMixin:
 # --- outlets -----------------------------------------------------------------------------------
 
 
+def track_record_text(record) -> str:
+    """A track record for people: "0.60 (1 vetted, 0 refuted)"; computed by
+    claims/credibility.py, so absent until its first run."""
+    if record is None:
+        return "not computed yet"
+    return f"{record.score:.2f} ({record.vetted} vetted, {record.refuted} refuted)"
+
+
+def truth_score_text(record) -> str:
+    if record is None or record.truth_score is None:
+        return "not computed yet"
+    return f"{record.truth_score:.2f} (over {record.claims} claims)"
+
+
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
-    list_display = ("name", "key", "kind", "country", "reliability", "url")
+    list_display = (
+        "name",
+        "key",
+        "kind",
+        "country",
+        "reliability",
+        "settled_record",
+        "truth_score",
+        "url",
+    )
+    list_select_related = ("track_record",)
     list_filter = ("kind", "reliability", "country")
     search_fields = ("name", "key")
-    fields = ("key", "name", "url", "kind", "country", "reliability")
+    fields = (
+        "key",
+        "name",
+        "url",
+        "kind",
+        "country",
+        "reliability",
+        "settled_record",
+        "truth_score",
+    )
+    readonly_fields = ("settled_record", "truth_score")
+
+    # Not named track_record: that is the reverse relation, which the admin would show instead.
+    @admin.display(description="track record", ordering="track_record__score")
+    def settled_record(self, outlet: Outlet) -> str:
+        return track_record_text(getattr(outlet, "track_record", None))
+
+    @admin.display(description="truth score", ordering="track_record__truth_score")
+    def truth_score(self, outlet: Outlet) -> str:
+        return truth_score_text(getattr(outlet, "track_record", None))
+
     # https: Django 6's default, chosen now (Django 5.2 warns when no scheme is chosen).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Outlet | None = None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        # Only reviewers set the reliability letter (services.outlet_grade checks it too).
+        return readonly if request.user.has_perm(GRADE_OUTLET) else (*readonly, "reliability")
+
+    def save_model(self, request: HttpRequest, obj: Outlet, form, change: bool) -> None:
+        graded = "reliability" in form.changed_data
+        reliability = obj.reliability
+        if graded:  # the grade goes through its service, which checks the permission
+            obj.reliability = form.initial.get("reliability", "") if change else ""
+        super().save_model(request, obj, form, change)
+        if graded:
+            services.outlet_grade(by=request.user, outlet_id=obj.pk, reliability=reliability)
+            obj.reliability = reliability
 
 
 # --- entities ----------------------------------------------------------------------------------
@@ -181,15 +241,41 @@ class EntityAliasInline(NormalizedAliasInline):
 @admin.register(Entity)
 class EntityAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     form = EntityForm
-    list_display = ("name", "key", "kind", "affiliation", "role", "alias_names")
-    list_select_related = ("affiliation",)
+    list_display = (
+        "name",
+        "key",
+        "kind",
+        "affiliation",
+        "role",
+        "alias_names",
+        "speaker_record",
+    )
+    list_select_related = ("affiliation", "speaker_track_record")
     list_filter = ("kind",)
     search_fields = ("name", "key", "aliases__name")
     normalized_search_fields = ("normalized_name", "aliases__normalized")
     autocomplete_fields = ("affiliation",)
-    fields = ("key", "name", "normalized_name", "kind", "affiliation", "role")
-    readonly_fields = ("normalized_name",)
+    fields = (
+        "key",
+        "name",
+        "normalized_name",
+        "kind",
+        "affiliation",
+        "role",
+        "speaker_record",
+        "speaker_truth_score",
+    )
+    readonly_fields = ("normalized_name", "speaker_record", "speaker_truth_score")
     inlines = [EntityAliasInline]
+
+    @admin.display(description="as a speaker", ordering="speaker_track_record__score")
+    def speaker_record(self, entity: Entity) -> str:
+        record = getattr(entity, "speaker_track_record", None)
+        return "" if record is None else track_record_text(record)
+
+    @admin.display(description="speaker's truth score")
+    def speaker_truth_score(self, entity: Entity) -> str:
+        return truth_score_text(getattr(entity, "speaker_track_record", None))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Entity]:
         # alias_names: one query for the aliases of a whole page, not one per row.

@@ -8,14 +8,13 @@ URL already taken is a 409. Setting an outlet's reliability grade needs `sources
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics, serializers
+from rest_framework import generics, serializers
 
 from api.validation import validate_model
+from claims.roles import GRADE_OUTLET, require_permission
 from claims.values import PartialDate, ValueParseError, normalize_name, parse_partial_date
 from sources import services
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
-
-GRADE_PERMISSION = "sources.grade_outlet"
 
 
 class _KeyedSerializer(serializers.ModelSerializer):
@@ -42,20 +41,24 @@ class OutletSerializer(_KeyedSerializer):
         validators: list = []
 
     def validate(self, attrs):
-        request = self.context["request"]
         old = self.instance.reliability if self.instance else ""
-        if attrs.get("reliability", old) != old and not request.user.has_perm(GRADE_PERMISSION):
-            raise exceptions.PermissionDenied(
-                "Grading an outlet's reliability needs the reviewer role (sources.grade_outlet)."
-            )
+        self._grade = attrs.pop("reliability", old)
+        if self._grade != old:
+            # Checked before anything else; outlet_grade checks it again.
+            require_permission(self.context["request"].user, GRADE_OUTLET)
         validate_model(self.build(attrs))
         return attrs
 
     def save(self, **kwargs):
         with transaction.atomic():
-            self.instance = self.build(self.validated_data)
-            self.instance.save()
-        return self.instance
+            outlet = self.build(self.validated_data)
+            outlet.save()
+            if self._grade != outlet.reliability:
+                outlet = services.outlet_grade(
+                    by=self.context["request"].user, outlet_id=outlet.pk, reliability=self._grade
+                )
+        self.instance = outlet
+        return outlet
 
 
 class AliasNamesField(serializers.ListField):

@@ -69,6 +69,7 @@ class Outlet(TimestampedModel):
                 name="sources_outlet_reliability_valid",
             ),
         ]
+        permissions = [("grade_outlet", "Can set the reliability grade of an outlet")]
 
     def __str__(self) -> str:
         return self.name

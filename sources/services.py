@@ -7,8 +7,12 @@ validates the constraints on them (the admin does; see sources/admin.py).
 
 # claims.values is plain Python (names and dates, no models), so this keeps sources independent
 # of the claims app's models, as sources/models.py intends.
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from claims.roles import GRADE_OUTLET, require_permission
 from claims.values import PartialDate, normalize_name
-from sources.models import Entity, EntityAlias, Source
+from sources.models import Entity, EntityAlias, Outlet, Source
 from sources.url_normalization import normalize_url
 from tracker.models import Precision
 
@@ -35,3 +39,21 @@ def source_published_set(*, source: Source, published: PartialDate | None) -> No
         return
     source.published = published.first_day()
     source.published_precision = Precision(published.precision.value)
+
+
+def outlet_grade(*, by, outlet_id: int, reliability: str) -> Outlet:
+    """Set the outlet's Admiralty source-reliability letter (A-F, or "" for none).
+
+    Raises PermissionDenied for a user who may not grade outlets (only reviewers may).
+    """
+    require_permission(by, GRADE_OUTLET)
+    if reliability not in ("", *Outlet.Reliability.values):
+        raise ValidationError(
+            {"reliability": f"{reliability!r} is not one of {', '.join(Outlet.Reliability.values)}"}
+        )
+    with transaction.atomic():
+        outlet = Outlet.objects.select_for_update().get(pk=outlet_id)
+        if outlet.reliability != reliability:
+            outlet.reliability = reliability
+            outlet.save(update_fields=["reliability", "updated_at"])
+    return outlet

@@ -20,3 +20,39 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+# --- the cast for permissions: an editor, a reviewer, and staff in neither group (a reader) ---
+
+
+def _member(username: str, group: str | None):
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(
+        username=username, password="not-a-real-password", is_staff=True
+    )
+    if group is not None:
+        # The groups come from the migration (claims/0004_review_groups), not from the test.
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return _member("an-editor", "editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    return _member("a-reviewer", "reviewers")
+
+
+@pytest.fixture
+def second_reviewer(db):
+    return _member("another-reviewer", "reviewers")
+
+
+@pytest.fixture
+def reader(db):
+    """Staff in neither group: reads everything, changes nothing."""
+    return _member("a-reader", None)

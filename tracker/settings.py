@@ -282,3 +282,20 @@ LOGGING = {
     # line of it would be printed twice (once there, once by root).
     "loggers": {"django": {"handlers": [], "propagate": True}},
 }
+
+# Review roles (claims/roles.py). Staff outside the editors and reviewers groups read only:
+# tracker/auth.py grants every active staff user the view permissions of the tracker's apps.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "tracker.auth.StaffReadOnlyBackend",
+]
+# Track records of outlets and speakers (claims/credibility.py): a rating or status change
+# recounts its outlets at once and sends the full recompute this many seconds later, so that a
+# burst of changes costs one recompute. Must stay below CELERY_VISIBILITY_TIMEOUT.
+TRACK_RECORD_RECOMPUTE_DELAY_SECONDS = env_int("TRACK_RECORD_RECOMPUTE_DELAY_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["track-records"] = {
+    # Also nightly, for changes made without the services (imports of statuses, fixes by hand).
+    "task": "claims.recompute_track_records",
+    "kwargs": {"force": True},
+    "schedule": _crontab("TRACK_RECORD_RECOMPUTE_CRON", "0 3 * * *"),
+}

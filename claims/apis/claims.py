@@ -5,11 +5,14 @@ A claim is written with the admin's fields: a quantity or date as written (`valu
 structured columns directly. Subject, predicate, location and an entity value are references: a
 key, a name or an alias. `appearances`, when sent, replaces the claim's appearances. An update
 re-runs the claim's contradiction check once it commits. Changing `status` needs the reviewer
-role (`claims.change_claim_status`).
+role (`claims.change_claim_status`) and a `status_reason`; it goes through the review service,
+which records the change and refuses to vet a claim that is not rated likely or that has an
+open contradiction.
 """
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers
 
@@ -19,6 +22,7 @@ from claims import quotes
 from claims.apis.serializers import ValueSerializer, claim_value
 from claims.claim_writes import AppearanceInput, StaleClaim, claim_save
 from claims.models import Appearance, Claim, Predicate
+from claims.roles import CHANGE_CLAIM_STATUS, require_permission
 from claims.selectors import (
     claim_reference_date,
     claims_annotate_for_api,
@@ -26,11 +30,9 @@ from claims.selectors import (
     entity_ids_named,
     predicate_ids_named,
 )
-from claims.services import claim_apply_as_written, claim_key_generate
+from claims.services import claim_apply_as_written, claim_key_generate, claim_status_change
 from claims.value_columns import VALUE_COLUMNS
 from sources.models import Entity, Source
-
-STATUS_PERMISSION = "claims.change_claim_status"
 
 
 class ReferenceField(serializers.CharField):
@@ -119,6 +121,15 @@ class ClaimSerializer(serializers.ModelSerializer):
     value = serializers.SerializerMethodField()
     independent_sources = serializers.SerializerMethodField()
     open_contradictions = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(
+        choices=Claim.Status.choices,
+        required=False,
+        help_text="Changing it needs the reviewer role and a `status_reason`; vetting needs a "
+        "current rating of likely or more and no open contradiction.",
+    )
+    status_reason = serializers.CharField(
+        required=False, write_only=True, help_text="Why the status changes (recorded)."
+    )
     updated_at = serializers.DateTimeField(
         required=False,
         help_text="On update: the version read. If the claim changed since, the update is a 409.",
@@ -130,6 +141,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "key",
             "text",
             "status",
+            "status_reason",
             "subject",
             "predicate",
             "negated",
@@ -163,11 +175,16 @@ class ClaimSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         request = self.context["request"]
         claim = self.instance or Claim()
-        status = attrs.get("status", claim.status)
-        if status != claim.status and not request.user.has_perm(STATUS_PERMISSION):
-            raise exceptions.PermissionDenied(
-                "Changing a claim's status needs the reviewer role (claims.change_claim_status)."
-            )
+        status = attrs.pop("status", claim.status)
+        reason = attrs.pop("status_reason", "")
+        self._status_change = None
+        if status != claim.status:
+            # Checked here too (the service checks again) so that an editor learns it before
+            # anything else is validated.
+            require_permission(request.user, CHANGE_CLAIM_STATUS)
+            if not reason.strip():
+                raise serializers.ValidationError({"status_reason": "Say why the status changes."})
+            self._status_change = (status, reason)
         if self.instance is None and "text" not in attrs:
             raise serializers.ValidationError({"text": "This field is required."})
         appearances = attrs.pop("appearances", None)
@@ -211,11 +228,20 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def save(self, **kwargs):
         try:
-            claim = claim_save(
-                claim=self._claim,
-                appearances=self._appearances,
-                expected_updated_at=self._expected_updated_at,
-            )
+            with transaction.atomic():
+                claim = claim_save(
+                    claim=self._claim,
+                    appearances=self._appearances,
+                    expected_updated_at=self._expected_updated_at,
+                )
+                if self._status_change:
+                    status, reason = self._status_change
+                    claim_status_change(
+                        by=self.context["request"].user,
+                        claim_id=claim.pk,
+                        status=status,
+                        reason=reason,
+                    )
         except StaleClaim as stale:
             raise Conflict(stale.message, errors={"updated_at": [stale.message]}) from None
         self.instance = _reloaded(claim.pk)

@@ -15,9 +15,11 @@ from rest_framework.reverse import reverse
 
 from claims.apis.renderers import ClaimReviewRenderer, FactsCSVRenderer
 from claims.apis.serializers import FactSerializer
+from claims.confidence import Likelihood
 from claims.models import Appearance, Claim
 from claims.selectors import (
     claims_annotate_for_api,
+    claims_at_least_likely,
     entity_ids_named,
     facts_queryset,
     predicate_ids_named,
@@ -56,6 +58,12 @@ class FactFilter(django_filters.FilterSet):
         help_text="Facts that hold on this date: their valid time, or else the publication "
         "date of their earliest appearance at its precision; open ends hold always.",
     )
+    min_likelihood = django_filters.ChoiceFilter(
+        choices=Likelihood.choices,
+        method="filter_min_likelihood",
+        help_text="Facts whose reviewers' consensus is this likely or more (ICD 203 scale); "
+        "unrated facts are left out.",
+    )
     q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", help_text="Text.")
 
     class Meta:
@@ -77,6 +85,9 @@ class FactFilter(django_filters.FilterSet):
 
     def filter_published_before(self, queryset, name, value):
         return queryset.filter(_appearing(source__published__lte=value))
+
+    def filter_min_likelihood(self, queryset, name, value):
+        return claims_at_least_likely(queryset, value)
 
     def filter_valid_at(self, queryset, name, value):
         return queryset.filter(

@@ -139,11 +139,24 @@ class ClaimSummarySerializer(serializers.ModelSerializer):
         return ValidTimeSerializer(claim_valid(claim)).data
 
 
+class ConfidenceSerializer(serializers.Serializer):
+    """The reviewers' consensus from their current ratings (claims.confidence.Confidence)."""
+
+    likelihood = serializers.CharField(help_text='ICD 203 band key, e.g. "likely".')
+    likelihood_label = serializers.CharField()
+    likelihood_low = serializers.IntegerField(help_text="Percent.")
+    likelihood_high = serializers.IntegerField(help_text="Percent.")
+    confidence = serializers.CharField(help_text="Analytic confidence: low, moderate, high.")
+    credibility = serializers.CharField(help_text="Admiralty information credibility, 1 to 6.")
+    ratings = serializers.IntegerField(help_text="Current ratings it is drawn from.")
+
+
 class FactSerializer(ClaimSummarySerializer):
     """A vetted claim with everything a consumer checks it by. Needs the claim loaded by
     claims.selectors.facts_queryset and annotated by claims_annotate_for_api."""
 
     location = EntityRefSerializer(allow_null=True)
+    confidence = ConfidenceSerializer(allow_null=True, help_text="null while no one rated it.")
     independent_sources = serializers.IntegerField(
         help_text="Groups of appearances that do not share an origin or an outlet."
     )
@@ -160,6 +173,7 @@ class FactSerializer(ClaimSummarySerializer):
             "value",
             "valid",
             "location",
+            "confidence",
             "independent_sources",
             "open_contradictions",
             "appearances",

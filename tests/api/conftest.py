@@ -1,37 +1,22 @@
+"""API clients for the fixed cast (tests/conftest.py): editor, reviewer, reader (staff in
+neither group), and an outsider: a user with a valid token and no role."""
+
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-# The roles of the contract with the review work (README, "API"); the groups themselves are
-# created by a data migration there. Here: the permissions each role holds.
-EDITOR_PERMISSIONS = [
-    f"{app}.{action}_{model}"
-    for app, models in (
-        ("sources", ("outlet", "entity", "source", "entityalias", "sourcecitation")),
-        ("claims", ("predicate", "claim", "appearance", "appearancevia", "predicatealias")),
-    )
-    for model in models
-    for action in ("add", "change", "view")
-] + ["claims.view_contradiction"]
-REVIEWER_EXTRA = [
-    "claims.review_contradiction",
-    "claims.change_claim_status",
-    "sources.grade_outlet",
-]
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    # The throttles count requests in the cache: one test's requests must not throttle another.
+    cache.clear()
+    yield
+    cache.clear()
 
 
-def _user_with(username: str, permissions: list[str]):
-    user = get_user_model().objects.create_user(username=username, password="not-a-password")
-    for name in permissions:
-        app_label, codename = name.split(".")
-        found = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-        user.user_permissions.add(*found)
-    return user
-
-
-def _client_for(user) -> APIClient:
+def client_for(user) -> APIClient:
     _, token = AuthToken.objects.create(user=user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -39,19 +24,8 @@ def _client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def editor(db):
-    return _user_with("editor-role", EDITOR_PERMISSIONS)
-
-
-@pytest.fixture
 def outsider(db):
-    """A user with a valid token and no role."""
-    return _user_with("outsider", [])
-
-
-@pytest.fixture
-def superuser(db):
-    return get_user_model().objects.create_superuser(username="root", password="not-a-password")
+    return get_user_model().objects.create_user(username="outsider", password="not-a-password")
 
 
 @pytest.fixture
@@ -61,14 +35,19 @@ def anonymous():
 
 @pytest.fixture
 def editor_client(editor):
-    return _client_for(editor)
+    return client_for(editor)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return client_for(reviewer)
+
+
+@pytest.fixture
+def reader_client(reader):
+    return client_for(reader)
 
 
 @pytest.fixture
 def outsider_client(outsider):
-    return _client_for(outsider)
-
-
-@pytest.fixture
-def superuser_client(superuser):
-    return _client_for(superuser)
+    return client_for(outsider)

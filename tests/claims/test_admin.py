@@ -9,7 +9,9 @@ from claims.models import (
     Appearance,
     AppearanceVia,
     Claim,
+    ClaimRating,
     ClaimRelation,
+    ClaimStatusChange,
     Contradiction,
     ContradictionScan,
     Predicate,
@@ -32,8 +34,9 @@ from tracker.models import Precision
 
 # Queries of one changelist GET, whatever the number of rows: the session, the user, two counts
 # (filtered and full), the page of rows with their related rows joined, and the filters' choices
-# (the claim list's predicates).
-CLAIM_CHANGELIST_QUERIES = 6
+# (the claim list's predicates); the claim list also reads its page's appearances, their via
+# sources and the citations, for the independent-source column.
+CLAIM_CHANGELIST_QUERIES = 9
 APPEARANCE_CHANGELIST_QUERIES = 5
 CLAIM_RELATION_CHANGELIST_QUERIES = 5
 PREDICATE_CHANGELIST_QUERIES = 5
@@ -512,9 +515,15 @@ CLAIMS_MODELS = {
 def test_every_claims_model_is_registered_and_the_alias_and_via_rows_also_inline():
     registered = {model for model in admin.site._registry if model._meta.app_label == "claims"}
 
-    # Flags and scans come from detection: listed and reviewed, never added by hand. The term
-    # index and scan chunks are internal and not registered.
-    assert registered == set(CLAIMS_MODELS) | {Contradiction, ContradictionScan}
+    # Flags and scans come from detection: listed and reviewed, never added by hand. Ratings
+    # and status changes come from the claim's page: listed and read. The term index and scan
+    # chunks are internal and not registered.
+    assert registered == set(CLAIMS_MODELS) | {
+        Contradiction,
+        ContradictionScan,
+        ClaimRating,
+        ClaimStatusChange,
+    }
     inline_models = {
         inline.model
         for model_admin in admin.site._registry.values()

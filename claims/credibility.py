@@ -1,0 +1,447 @@
+"""Track records of outlets and speakers: a smoothed vetted share and a truth-discovery score.
+
+**Smoothed score.** Of the claims an outlet published (or a speaker said) that reviewers have
+settled, `vetted` counts those it got right (it asserted or reported a claim later vetted, or
+denied one later refuted) and `refuted` those it got wrong. The score is the mean of a
+Beta(2, 2) prior updated by them: (vetted + 2) / (vetted + refuted + 4). No settled claim gives
+0.5; one vetted claim gives 0.6, not 1. An outlet counts once per claim however many of its
+sources carry it; stance "questions" counts neither way.
+
+**Truth discovery.** Reviewers settle few claims; the truth score also learns from the rest,
+by the agreement of independent sources (in the spirit of TruthFinder, Yin, Han and Yu 2008):
+
+1. Each claim's *voices* are the outlets it independently comes from: an appearance speaks
+   with the outlets of its origin (the roots of its `via` sources, or of its source's `cites`,
+   or its own source: the spec's "Independent sources"), and an outlet speaks once per claim.
+   An origin without an outlet is an unknown voice of fixed trust 0.5.
+2. Starting from each outlet's smoothed score as its trust t, a claim's support is the chance
+   that at least one of its voices is right, 1 - prod(1 - t); denying voices make the same
+   "denial". Its opposition is the chance that a denial or any claim it contradicts (flags not
+   dismissed) holds: 1 - (1 - denial) * prod(1 - support of the other claim). Its belief is the
+   chance that it holds and its opposition does not, given that both cannot hold:
+   support * (1 - opposition) / (1 - support * opposition); its support when nothing opposes
+   it.
+3. Claims reviewers settled are anchored (vetted 0.99, refuted 0.01); claims rated but not
+   settled are anchored at the middle of their consensus likelihood band (likely: 0.675).
+4. An outlet's new trust is the Beta(2, 2)-smoothed mean of the beliefs of every claim it
+   published (1 - belief where it denied the claim), voice or not: an outlet answers for what
+   it relays, but only independent origins add weight to a claim.
+5. Repeat 2-4 until no trust moves by more than 1e-4 (at most 50 rounds). A speaker's truth
+   score is the smoothed mean belief of the claims it said, with the outlets' final trust.
+
+Everything is computed set-based: a handful of queries read the appearances, via links,
+citations, settled claims, current ratings and flags; numpy does the arithmetic on arrays
+indexed by id; the results are upserted in bulk. `track_records_refresh` updates only the
+counts and smoothed scores of the outlets and speakers of some claims, at once, after a rating
+or status change; the truth scores follow at the next full recompute (sent after the change,
+coalesced: many changes in a burst cost one recompute).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from claims.confidence import LIKELIHOOD_PERCENT
+from claims.models import (
+    Appearance,
+    AppearanceVia,
+    Claim,
+    ClaimRating,
+    ClaimStatus,
+    Contradiction,
+    ContradictionStatus,
+    OutletTrackRecord,
+    SpeakerTrackRecord,
+    Stance,
+    TrackRecordState,
+)
+from claims.selectors import citation_graph, claims_confidence
+from sources.models import Outlet, Source
+from tracker.bulk import filter_in
+
+PRIOR_ALPHA = 2.0
+PRIOR_BETA = 2.0
+UNKNOWN_TRUST = PRIOR_ALPHA / (PRIOR_ALPHA + PRIOR_BETA)
+SUPPORTING = (Stance.ASSERTS, Stance.REPORTS)
+DENYING = (Stance.DENIES,)
+SETTLED_BELIEF = {ClaimStatus.VETTED: 0.99, ClaimStatus.REFUTED: 0.01}
+MAX_ROUNDS = 50
+TOLERANCE = 1e-4
+# Trust and belief stay off 0 and 1, where log(1 - x) has no value.
+CLIP = 0.999
+
+VETTED, REFUTED = 1, 2
+
+
+def beta_score(vetted: float, refuted: float) -> float:
+    return (vetted + PRIOR_ALPHA) / (vetted + refuted + PRIOR_ALPHA + PRIOR_BETA)
+
+
+# --- the arithmetic, on arrays (no database) ---------------------------------------------------
+
+
+@dataclass
+class Edges:
+    """Who published, voiced or said which claim: parallel arrays, one row per (member, claim,
+    sign), sign +1 for support and -1 for denial."""
+
+    member: np.ndarray
+    claim: np.ndarray
+    sign: np.ndarray
+
+    @classmethod
+    def unique(cls, member, claim, sign) -> "Edges":
+        rows = np.unique(np.stack([member, claim, sign]).astype(np.int64), axis=1)
+        return cls(rows[0], rows[1], rows[2].astype(np.int8))
+
+    @classmethod
+    def empty(cls) -> "Edges":
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8))
+
+
+def settled_counts(edges: Edges, status: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per member: settled claims it got right and wrong (status: VETTED, REFUTED or 0)."""
+    claim_status = status[edges.claim]
+    right = ((claim_status == VETTED) & (edges.sign > 0)) | (
+        (claim_status == REFUTED) & (edges.sign < 0)
+    )
+    wrong = ((claim_status == REFUTED) & (edges.sign > 0)) | (
+        (claim_status == VETTED) & (edges.sign < 0)
+    )
+    return (
+        np.bincount(edges.member, weights=right, minlength=size),
+        np.bincount(edges.member, weights=wrong, minlength=size),
+    )
+
+
+def smoothed_mean(edges: Edges, belief: np.ndarray, size: int) -> np.ndarray:
+    """Per member: Beta-smoothed mean of the beliefs of its claims (1 - belief where denied)."""
+    agreed = np.where(edges.sign > 0, belief[edges.claim], 1.0 - belief[edges.claim])
+    total = np.bincount(edges.member, weights=agreed, minlength=size)
+    count = np.bincount(edges.member, minlength=size)
+    return (total + PRIOR_ALPHA) / (count + PRIOR_ALPHA + PRIOR_BETA)
+
+
+def truth_discovery(
+    *,
+    claims: int,
+    outlets: int,
+    published: Edges,
+    voices: Edges,
+    conflicts: np.ndarray,
+    anchor: np.ndarray,
+    initial_trust: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The outlets' trust and the claims' beliefs (module docstring, steps 2 to 5).
+
+    Arrays are indexed by id: `anchor` (claims; NaN where free), `initial_trust` (outlets).
+    A voice of member `outlets` is the unknown voice, of fixed trust UNKNOWN_TRUST. conflicts is
+    a 2 x n array of claim id pairs. Returns trust, belief and the rounds run.
+    """
+    anchored = ~np.isnan(anchor)
+    anchor_values = np.clip(np.nan_to_num(anchor), 1 - CLIP, CLIP)
+    trust = initial_trust.astype(float).copy()
+    support_voice = voices.sign > 0
+    rounds = 0
+    belief = np.zeros(claims)
+    for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (the count is returned)
+        voice_trust = np.append(np.clip(trust, 0.0, CLIP), UNKNOWN_TRUST)
+        log_wrong = np.log1p(-voice_trust[voices.member])
+        support = 1 - np.exp(
+            np.bincount(voices.claim[support_voice], log_wrong[support_voice], minlength=claims)
+        )
+        denial = 1 - np.exp(
+            np.bincount(voices.claim[~support_voice], log_wrong[~support_voice], minlength=claims)
+        )
+        support = np.where(anchored, anchor_values, np.clip(support, 0.0, CLIP))
+        log_unopposed = np.log1p(-np.clip(denial, 0.0, CLIP))
+        if conflicts.size:
+            a, b = conflicts
+            log_unopposed += np.bincount(a, np.log1p(-support[b]), minlength=claims)
+            log_unopposed += np.bincount(b, np.log1p(-support[a]), minlength=claims)
+        opposition = 1 - np.exp(log_unopposed)
+        # P(claim holds and its opposition does not | not both), support and opposition taken
+        # as independent: 1 - support * opposition > 0 since both are clipped below 1.
+        opposition = np.clip(opposition, 0.0, CLIP)
+        free_belief = support * (1 - opposition) / (1 - support * opposition)
+        belief = np.where(anchored, anchor_values, free_belief)
+        new_trust = smoothed_mean(published, belief, outlets)
+        moved = np.max(np.abs(new_trust - trust)) if outlets else 0.0
+        trust = new_trust
+        if moved < TOLERANCE:
+            break
+    return trust, belief, rounds
+
+
+# --- reading and writing the database ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    outlets: int
+    speakers: int
+    claims: int
+    appearances: int
+    rounds: int
+
+
+def _ids_array(rows: list[tuple], columns: int) -> np.ndarray:
+    if not rows:
+        return np.zeros((columns, 0), dtype=np.int64)
+    return np.array(rows, dtype=np.int64).T
+
+
+def _appearances(stances) -> np.ndarray:
+    """Rows id, claim, source, speaker (0 for none) of appearances with one of `stances`."""
+    rows = list(
+        Appearance.objects.filter(stance__in=stances).values_list(
+            "id", "claim_id", "source_id", Coalesce("speaker_id", 0)
+        )
+    )
+    return _ids_array(rows, 4)
+
+
+def track_records_recompute() -> RecomputeResult:
+    """Recompute every outlet's and speaker's track record (module docstring)."""
+    now = timezone.now()
+    supporting, denying = _appearances(SUPPORTING), _appearances(DENYING)
+    appearances = np.concatenate([supporting, denying], axis=1)
+    signs = np.concatenate(
+        [np.ones(supporting.shape[1], np.int8), -np.ones(denying.shape[1], np.int8)]
+    )
+    app_id, claim_id, source_id, speaker_id = appearances
+    outlet_ids = list(Outlet.objects.values_list("id", flat=True))
+    source_rows = list(Source.objects.values_list("id", Coalesce("outlet_id", -1)))
+    n_outlets = (max(outlet_ids) + 1) if outlet_ids else 0
+    n_sources = (max(r[0] for r in source_rows) + 1) if source_rows else 0
+    source_outlet = np.full(n_sources, -1, dtype=np.int64)
+    if source_rows:
+        ids, outlets = _ids_array(source_rows, 2)
+        source_outlet[ids] = outlets
+    n_claims = int(claim_id.max()) + 1 if claim_id.size else 0
+
+    status = np.zeros(n_claims, dtype=np.int8)
+    anchor = np.full(n_claims, np.nan)
+    settled = Claim.objects.filter(
+        status__in=[ClaimStatus.VETTED, ClaimStatus.REFUTED], pk__lt=n_claims
+    ).values_list("id", "status")
+    for claim, claim_status in settled:
+        status[claim] = VETTED if claim_status == ClaimStatus.VETTED else REFUTED
+        anchor[claim] = SETTLED_BELIEF[claim_status]
+    for claim, confidence in claims_confidence(_rated_claim_ids()).items():
+        if claim < n_claims and status[claim] == 0:
+            low, high = LIKELIHOOD_PERCENT[confidence.likelihood]
+            anchor[claim] = (low + high) / 200
+
+    own_outlet = source_outlet[source_id] if source_id.size else np.zeros(0, np.int64)
+    with_outlet = own_outlet >= 0
+    published = Edges.unique(own_outlet[with_outlet], claim_id[with_outlet], signs[with_outlet])
+    voices = _voices(app_id, claim_id, source_id, signs, own_outlet, source_outlet, n_outlets)
+    conflict_rows = list(
+        Contradiction.objects.exclude(status=ContradictionStatus.DISMISSED).values_list(
+            "claim_a_id", "claim_b_id"
+        )
+    )
+    conflicts = _ids_array(conflict_rows, 2)
+    conflicts = conflicts[:, (conflicts < n_claims).all(axis=0)] if conflicts.size else conflicts
+
+    right, wrong = settled_counts(published, status, n_outlets)
+    smoothed = (right + PRIOR_ALPHA) / (right + wrong + PRIOR_ALPHA + PRIOR_BETA)
+    trust, belief, rounds = truth_discovery(
+        claims=n_claims,
+        outlets=n_outlets,
+        published=published,
+        voices=voices,
+        conflicts=conflicts,
+        anchor=anchor,
+        initial_trust=smoothed,
+    )
+    published_count = np.bincount(published.member, minlength=n_outlets)
+
+    has_speaker = speaker_id > 0
+    said = (
+        Edges.unique(speaker_id[has_speaker], claim_id[has_speaker], signs[has_speaker])
+        if has_speaker.any()
+        else Edges.empty()
+    )
+    speaker_ids = np.unique(said.member)
+    n_speakers = int(speaker_ids.max()) + 1 if speaker_ids.size else 0
+    s_right, s_wrong = settled_counts(said, status, n_speakers)
+    s_truth = smoothed_mean(said, belief, n_speakers)
+    s_count = np.bincount(said.member, minlength=n_speakers)
+
+    outlet_records = [
+        OutletTrackRecord(
+            outlet_id=outlet,
+            vetted=int(right[outlet]),
+            refuted=int(wrong[outlet]),
+            score=float(smoothed[outlet]),
+            truth_score=float(trust[outlet]),
+            claims=int(published_count[outlet]),
+            computed_at=now,
+        )
+        for outlet in outlet_ids
+    ]
+    speaker_records = [
+        SpeakerTrackRecord(
+            speaker_id=int(speaker),
+            vetted=int(s_right[speaker]),
+            refuted=int(s_wrong[speaker]),
+            score=beta_score(s_right[speaker], s_wrong[speaker]),
+            truth_score=float(s_truth[speaker]),
+            claims=int(s_count[speaker]),
+            computed_at=now,
+        )
+        for speaker in speaker_ids.tolist()
+    ]
+    fields = ["vetted", "refuted", "score", "truth_score", "claims", "computed_at"]
+    with transaction.atomic():
+        OutletTrackRecord.objects.bulk_create(
+            outlet_records, update_conflicts=True, unique_fields=["outlet"], update_fields=fields
+        )
+        SpeakerTrackRecord.objects.bulk_create(
+            speaker_records, update_conflicts=True, unique_fields=["speaker"], update_fields=fields
+        )
+        # An entity that no longer speaks in any appearance has no track record.
+        SpeakerTrackRecord.objects.exclude(computed_at=now).delete()
+    return RecomputeResult(
+        outlets=len(outlet_records),
+        speakers=len(speaker_records),
+        claims=n_claims,
+        appearances=int(claim_id.size),
+        rounds=rounds,
+    )
+
+
+def _rated_claim_ids() -> list[int]:
+    return list(
+        ClaimRating.objects.filter(superseded_at__isnull=True)
+        .values_list("claim_id", flat=True)
+        .distinct()
+    )
+
+
+def _voices(app_id, claim_id, source_id, signs, own_outlet, source_outlet, n_outlets) -> Edges:
+    """The independent voices of every claim (module docstring, step 1). Appearances with
+    neither via nor a citing source speak with their own outlet, vectorised; the others (few)
+    follow the citation graph."""
+    unknown = n_outlets  # the member index of a voice without an outlet
+    via_rows = list(AppearanceVia.objects.values_list("appearance_id", "source_id"))
+    graph = citation_graph()
+    citing = np.zeros(len(source_outlet), dtype=bool)
+    citing_ids = [s for s in graph.citing_sources() if s < len(source_outlet)]
+    citing[citing_ids] = True
+    via_of: dict[int, list[int]] = {}
+    for appearance, source in via_rows:
+        via_of.setdefault(appearance, []).append(source)
+    has_via = np.isin(app_id, np.fromiter(via_of, dtype=np.int64, count=len(via_of)))
+    traced = has_via | (citing[source_id] if source_id.size else np.zeros(0, dtype=bool))
+    direct = ~traced
+    members = [np.where(own_outlet[direct] >= 0, own_outlet[direct], unknown)]
+    claims, voice_signs = [claim_id[direct]], [signs[direct]]
+    extra_members, extra_claims, extra_signs = [], [], []
+    for i in np.flatnonzero(traced).tolist():
+        starts = via_of.get(int(app_id[i])) or graph.cited(int(source_id[i]))
+        origin: set[int] = set()
+        for start in starts:
+            origin |= graph.roots(start)
+        for root in origin or {int(source_id[i])}:
+            outlet = int(source_outlet[root]) if root < len(source_outlet) else -1
+            extra_members.append(outlet if outlet >= 0 else unknown)
+            extra_claims.append(int(claim_id[i]))
+            extra_signs.append(int(signs[i]))
+    members.append(np.array(extra_members, dtype=np.int64))
+    claims.append(np.array(extra_claims, dtype=np.int64))
+    voice_signs.append(np.array(extra_signs, dtype=np.int8))
+    return Edges.unique(
+        np.concatenate(members), np.concatenate(claims), np.concatenate(voice_signs)
+    )
+
+
+def track_records_refresh(*, claim_ids: list[int]) -> tuple[int, int]:
+    """Recount the settled claims and smoothed scores of the outlets and speakers of these
+    claims (after a rating or status change), leaving truth scores to the full recompute.
+    Returns how many outlet and speaker records were written."""
+    now = timezone.now()
+    touched = Appearance.objects.values_list("source__outlet_id", Coalesce("speaker_id", 0))
+    outlets, speakers = set(), set()
+    for outlet, speaker in filter_in(touched, "claim_id", claim_ids):
+        if outlet is not None:
+            outlets.add(outlet)
+        if speaker:
+            speakers.add(speaker)
+    settled = Appearance.objects.filter(
+        stance__in=[*SUPPORTING, *DENYING],
+        claim__status__in=[ClaimStatus.VETTED, ClaimStatus.REFUTED],
+    )
+    outlet_counts = _counts(settled.filter(source__outlet_id__in=outlets), "source__outlet_id")
+    speaker_counts = _counts(settled.filter(speaker_id__in=speakers), "speaker_id")
+    fields = ["vetted", "refuted", "score", "computed_at"]
+    with transaction.atomic():
+        OutletTrackRecord.objects.bulk_create(
+            [_record(OutletTrackRecord, "outlet_id", o, outlet_counts, now) for o in outlets],
+            update_conflicts=True,
+            unique_fields=["outlet"],
+            update_fields=fields,
+        )
+        SpeakerTrackRecord.objects.bulk_create(
+            [_record(SpeakerTrackRecord, "speaker_id", s, speaker_counts, now) for s in speakers],
+            update_conflicts=True,
+            unique_fields=["speaker"],
+            update_fields=fields,
+        )
+    return len(outlets), len(speakers)
+
+
+def _counts(appearances, member: str) -> dict[int, tuple[int, int]]:
+    rows = set(appearances.values_list(member, "claim_id", "stance", "claim__status"))
+    counts: dict[int, list[int]] = {}
+    for who, _claim, stance, status in rows:
+        right = (status == ClaimStatus.VETTED) == (stance != Stance.DENIES)
+        counts.setdefault(who, [0, 0])[0 if right else 1] += 1
+    return {who: (right, wrong) for who, (right, wrong) in counts.items()}
+
+
+def _record(model, key: str, member: int, counts, now):
+    right, wrong = counts.get(member, (0, 0))
+    return model(
+        **{key: member},
+        vetted=right,
+        refuted=wrong,
+        score=beta_score(right, wrong),
+        computed_at=now,
+    )
+
+
+# --- when to recompute -------------------------------------------------------------------------
+
+
+def track_records_request() -> None:
+    """Note, in the open transaction, that a rating or status changed: the next recompute job
+    will not skip."""
+    TrackRecordState.objects.get_or_create(pk=1)
+    TrackRecordState.objects.filter(pk=1).update(requested_at=timezone.now())
+
+
+def track_records_recompute_if_requested(*, force: bool = False) -> RecomputeResult | None:
+    """The full recompute, unless one already started from data as new as the last change.
+
+    Safe to run twice or at once: the results are upserts, and two runs write the same values.
+    """
+    started = timezone.now()
+    state, _ = TrackRecordState.objects.get_or_create(pk=1)
+    covered = state.computed_from is not None and (
+        state.requested_at is None or state.computed_from >= state.requested_at
+    )
+    if covered and not force:
+        return None
+    result = track_records_recompute()
+    # Changes made while this ran are newer than `started`: the next job will not skip them.
+    TrackRecordState.objects.filter(pk=1).filter(
+        Q(computed_from__isnull=True) | Q(computed_from__lt=started)
+    ).update(computed_from=started)
+    return result
