@@ -56,6 +56,8 @@ def _flatten(detail: Any, path: str = "") -> list[dict[str, str]]:
         for key, value in detail.items():
             if key in ("non_field_errors", "__all__"):
                 sub = path
+            elif isinstance(key, int):  # a list's item, as DRF reports nested lists
+                sub = f"{path}[{key}]"
             elif path:
                 sub = f"{path}.{key}"
             else:

@@ -146,7 +146,6 @@ class SourceSerializer(_KeyedSerializer):
         required=False,
         allow_blank=True,
         allow_null=True,
-        max_length=10,
         help_text='"2015", "2015-07" or "2015-07-01": as precisely as the source gives it.',
     )
     authors = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
