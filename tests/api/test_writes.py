@@ -3,7 +3,6 @@ import pytest
 from claims.models import Claim, ClaimStatusChange, Contradiction
 from sources.models import Outlet, Source
 from tests.factories import (
-    AppearanceFactory,
     ClaimFactory,
     ContradictionFactory,
     EntityFactory,
