@@ -293,12 +293,35 @@ def facts_queryset():
 
 
 def claims_with_appearances():
-    appearances = Appearance.objects.select_related("source__outlet", "speaker").prefetch_related(
-        Prefetch("via_links", queryset=AppearanceVia.objects.only("appearance_id", "source_id"))
+    # Timestamps of the joined rows and a source's full text are never shown: not reading them
+    # saves parsing thousands of values per page.
+    stamps = ("created_at", "updated_at")
+    appearances = (
+        Appearance.objects.select_related("source__outlet", "speaker")
+        .defer(
+            *stamps,
+            "source__text",
+            *(
+                f"{joined}__{stamp}"
+                for joined in ("source", "source__outlet", "speaker")
+                for stamp in stamps
+            ),
+        )
+        .prefetch_related(
+            Prefetch("via_links", queryset=AppearanceVia.objects.only("appearance_id", "source_id"))
+        )
     )
-    return Claim.objects.select_related(
-        "subject", "predicate", "value_entity", "location"
-    ).prefetch_related(Prefetch("appearances", queryset=appearances.order_by("position")))
+    return (
+        Claim.objects.select_related("subject", "predicate", "value_entity", "location")
+        .defer(
+            *(
+                f"{joined}__{stamp}"
+                for joined in ("subject", "predicate", "value_entity", "location")
+                for stamp in stamps
+            )
+        )
+        .prefetch_related(Prefetch("appearances", queryset=appearances.order_by("position")))
+    )
 
 
 def predicate_ids_named(reference: str) -> list[int]:

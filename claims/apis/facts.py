@@ -11,10 +11,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, renderers
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from claims.apis.renderers import ClaimReviewRenderer, FactsCSVRenderer
-from claims.apis.serializers import FactSerializer
+from claims.apis.serializers import FactSerializer, fact_data
 from claims.confidence import Likelihood
 from claims.models import Appearance, Claim
 from claims.selectors import (
@@ -167,10 +168,10 @@ class FactListApi(FactRenderingMixin, generics.ListAPIView):
     def get_queryset(self):
         return facts_queryset()
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         claims_annotate_for_api(page)
-        return page
+        return self.get_paginated_response([fact_data(claim) for claim in page])
 
 
 @extend_schema(tags=["facts"], parameters=[FORMAT_PARAMETER], responses=_FACT_RESPONSES)
@@ -182,7 +183,7 @@ class FactDetailApi(FactRenderingMixin, generics.RetrieveAPIView):
     def get_queryset(self):
         return facts_queryset()
 
-    def get_object(self):
-        claim = super().get_object()
+    def retrieve(self, request, *args, **kwargs):
+        claim = self.get_object()
         claims_annotate_for_api([claim])
-        return claim
+        return Response(fact_data(claim))

@@ -199,3 +199,86 @@ class ContradictionSerializer(serializers.ModelSerializer):
             "claim_a",
             "claim_b",
         )
+
+
+# --- facts, built as plain data --------------------------------------------------------------
+# A page of facts is 50 claims with their appearances, sources and outlets: DRF's nested
+# serializers spent 40 ms of a 60 ms request on it. fact_data builds the same representation
+# (FactSerializer documents it in the schema; schemathesis and the tests check the two agree).
+
+_datetime = serializers.DateTimeField()
+
+
+def _iso(day) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _predicate(predicate) -> dict | None:
+    if predicate is None:
+        return None
+    return {
+        "key": predicate.key,
+        "name": predicate.name,
+        "value_type": predicate.value_type,
+        "unit": predicate.unit,
+    }
+
+
+def _appearance_data(appearance) -> dict:
+    source = appearance.source
+    outlet = source.outlet
+    return {
+        "quote": appearance.quote,
+        "stance": appearance.stance,
+        "speaker": _entity(appearance.speaker),
+        "speaker_description": appearance.speaker_description,
+        "source": {
+            "key": source.key,
+            "title": source.title,
+            "url": source.url,
+            "published": _iso(source.published),
+            "published_precision": source.published_precision,
+            "outlet": None
+            if outlet is None
+            else {"key": outlet.key, "name": outlet.name, "reliability": outlet.reliability},
+        },
+    }
+
+
+def _confidence_data(confidence) -> dict | None:
+    if confidence is None:
+        return None
+    return {
+        "likelihood": confidence.likelihood,
+        "likelihood_label": confidence.likelihood_label,
+        "likelihood_low": confidence.likelihood_low,
+        "likelihood_high": confidence.likelihood_high,
+        "confidence": confidence.confidence,
+        "credibility": confidence.credibility,
+        "ratings": confidence.ratings,
+    }
+
+
+def fact_data(claim: Claim) -> dict:
+    """FactSerializer's representation of a claim loaded by facts_queryset and annotated by
+    claims_annotate_for_api."""
+    value = claim_value(claim)
+    if value["date"]:
+        value["date"]["start"] = _iso(value["date"]["start"])
+        value["date"]["end"] = _iso(value["date"]["end"])
+    valid = claim_valid(claim)
+    valid["start"], valid["end"] = _iso(valid["start"]), _iso(valid["end"])
+    return {
+        "key": claim.key,
+        "text": claim.text,
+        "subject": _entity(claim.subject),
+        "predicate": _predicate(claim.predicate),
+        "value": value,
+        "valid": valid,
+        "location": _entity(claim.location),
+        "confidence": _confidence_data(claim.confidence),
+        "independent_sources": claim.independent_sources,
+        "open_contradictions": claim.open_contradictions,
+        "appearances": [_appearance_data(a) for a in claim.appearances.all()],
+        "updated_at": _datetime.to_representation(claim.updated_at),
+    }
