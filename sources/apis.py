@@ -10,6 +10,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from api.fields import KeyRelatedField
 from api.validation import validate_model
 from claims.roles import GRADE_OUTLET, require_permission
 from claims.values import PartialDate, ValueParseError, normalize_name, parse_partial_date
@@ -69,9 +70,7 @@ class AliasNamesField(serializers.ListField):
 
 
 class EntitySerializer(_KeyedSerializer):
-    affiliation = serializers.SlugRelatedField(
-        slug_field="key", queryset=Entity.objects.all(), allow_null=True, required=False
-    )
+    affiliation = KeyRelatedField(queryset=Entity.objects.all(), allow_null=True, required=False)
     aliases = AliasNamesField(
         required=False,
         help_text="Other names; when sent, replaces the stored ones.",
@@ -138,9 +137,7 @@ class PartialDateField(serializers.CharField):
 
 
 class SourceSerializer(_KeyedSerializer):
-    outlet = serializers.SlugRelatedField(
-        slug_field="key", queryset=Outlet.objects.all(), allow_null=True, required=False
-    )
+    outlet = KeyRelatedField(queryset=Outlet.objects.all(), allow_null=True, required=False)
     url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
     published = PartialDateField(
         required=False,
@@ -149,8 +146,7 @@ class SourceSerializer(_KeyedSerializer):
         help_text='"2015", "2015-07" or "2015-07-01": as precisely as the source gives it.',
     )
     authors = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
-    cites = serializers.SlugRelatedField(
-        slug_field="key",
+    cites = KeyRelatedField(
         queryset=Source.objects.all(),
         many=True,
         required=False,

@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers
 
 from api.errors import Conflict
+from api.fields import KeyRelatedField
 from api.validation import validate_model
 from claims import quotes
 from claims.apis.serializers import ValueSerializer, claim_value
@@ -65,9 +66,9 @@ def _entity_ref(**kwargs):
     return ReferenceField(Entity, entity_ids_named, **kwargs)
 
 
-class SourceKeyField(serializers.SlugRelatedField):
+class SourceKeyField(KeyRelatedField):
     def __init__(self, **kwargs):
-        super().__init__(slug_field="key", queryset=Source.objects.all(), **kwargs)
+        super().__init__(queryset=Source.objects.all(), **kwargs)
 
 
 class AppearanceWriteSerializer(serializers.ModelSerializer):

@@ -8,6 +8,8 @@ Costs about a minute (2,000+ requests). The schema is loaded with the module-lev
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -43,6 +45,18 @@ def demo_data(db):
 
 
 @pytest.fixture
+def test_transaction_kept_open():
+    """Calling the WSGI app directly sends request_started/finished, whose handler closes the
+    database connection, and with it the test's transaction (PostgreSQL). Django's test client
+    disconnects it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def calls():
     """Counts the requests one operation got, and fails it if fewer than promised."""
     made: list[int] = []
@@ -58,7 +72,7 @@ def calls():
     suppress_health_check=list(HealthCheck),
     database=None,
 )
-def test_api_conforms_to_its_schema(case, token, demo_data, calls):
+def test_api_conforms_to_its_schema(case, token, demo_data, calls, test_transaction_kept_open):
     calls.append(1)
     case.call_and_validate(
         headers={"Authorization": f"Token {token}"},

@@ -243,3 +243,11 @@ def test_an_editor_may_not_decide_on_a_flag(editor_client):
     )
     assert response.status_code == 403
     assert Contradiction.objects.get(pk=flag.pk).status == "open"
+
+
+def test_a_reference_that_cannot_be_a_key_is_a_400_not_a_database_error(editor_client):
+    response = editor_client.post(
+        "/api/v1/sources/", {"key": "a", "title": "A", "cites": ["bad\u0000key"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "cites"
