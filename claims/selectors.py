@@ -2,14 +2,28 @@
 
 import datetime
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, When
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils.text import Truncator
 
 from claims import values
 from claims.confidence import (
+    LIKELIHOOD_RANK,
     LIKELY_OR_HIGHER,
     Confidence,
     CredibilitySuggestion,
@@ -28,8 +42,10 @@ from claims.models import (
     AppearanceVia,
     Claim,
     ClaimRating,
+    ClaimStatus,
     Contradiction,
     ContradictionStatus,
+    Predicate,
 )
 from claims.value_columns import earliest_publication
 from sources.models import Entity, Outlet, Source, SourceCitation
@@ -387,3 +403,140 @@ def _shown(name: str, value) -> str:
     if field.choices:
         value = dict(field.flatchoices).get(value, value)
     return f'"{Truncator(str(value)).chars(60)}"'
+
+
+# --- vetted facts and claims for the API (claims/apis) ----------------------------------------
+
+
+def facts_queryset():
+    """Vetted claims with what a page of facts shows loaded: subject, predicate, values,
+    location (joined) and appearances with their sources, outlets, speakers and via links
+    (prefetched, two queries per page whatever its size)."""
+    return claims_as_served().filter(status=ClaimStatus.VETTED)
+
+
+def claims_as_served():
+    """Claims as the API serves them: subject, predicate, values and location joined, and every
+    appearance with its source, outlet, speaker and via links prefetched."""
+    # Timestamps of the joined rows and a source's full text are never shown: not reading them
+    # saves parsing thousands of values per page.
+    stamps = ("created_at", "updated_at")
+    appearances = (
+        Appearance.objects.select_related("source__outlet", "speaker")
+        .defer(
+            *stamps,
+            "source__text",
+            *(
+                f"{joined}__{stamp}"
+                for joined in ("source", "source__outlet", "speaker")
+                for stamp in stamps
+            ),
+        )
+        .prefetch_related(
+            Prefetch("via_links", queryset=AppearanceVia.objects.only("appearance_id", "source_id"))
+        )
+    )
+    return (
+        Claim.objects.select_related("subject", "predicate", "value_entity", "location")
+        .defer(
+            *(
+                f"{joined}__{stamp}"
+                for joined in ("subject", "predicate", "value_entity", "location")
+                for stamp in stamps
+            )
+        )
+        .prefetch_related(Prefetch("appearances", queryset=appearances.order_by("position")))
+    )
+
+
+def predicate_ids_named(reference: str) -> list[int]:
+    """Ids of the predicates whose key, name or alias is `reference` (names normalised)."""
+    normalized = values.normalize_name(reference)
+    return list(
+        Predicate.objects.filter(
+            Q(key=reference) | Q(normalized_name=normalized) | Q(aliases__normalized=normalized)
+        )
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+
+def citation_graph_from(source_ids: Collection[int]) -> CitationGraph:
+    """The citations reachable from `source_ids`, in one recursive query: what the independent
+    sources of a page of claims need, rather than every citation stored (citation_graph)."""
+    ids = sorted(set(source_ids))
+    if not ids:
+        return CitationGraph({})
+    table = SourceCitation._meta.db_table
+    placeholders = ", ".join(["%s"] * len(ids))
+    query = (
+        f"WITH RECURSIVE reach(id) AS (SELECT id FROM {Source._meta.db_table} "  # noqa: S608 - names from the models, values bound
+        f"WHERE id IN ({placeholders}) UNION SELECT c.cited_id FROM {table} c "
+        f"JOIN reach r ON c.citing_id = r.id) "
+        f"SELECT c.citing_id, c.cited_id FROM {table} c JOIN reach r ON c.citing_id = r.id"
+    )
+    cites: dict[int, list[int]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(query, ids)
+        for citing, cited in cursor.fetchall():
+            cites[citing].append(cited)
+    return CitationGraph(cites)
+
+
+def open_contradiction_counts(claim_ids: Collection[int]) -> dict[int, int]:
+    """Claim id -> number of open flags it is in, in one query (pair index and claim_b's)."""
+    ids = list(claim_ids)
+    counts: dict[int, int] = dict.fromkeys(ids, 0)
+    if not ids:
+        return counts
+    rows = Contradiction.objects.filter(status=ContradictionStatus.OPEN).filter(
+        Q(claim_a_id__in=ids) | Q(claim_b_id__in=ids)
+    )
+    for a, b in rows.values_list("claim_a_id", "claim_b_id"):
+        for claim_id in (a, b):
+            if claim_id in counts:
+                counts[claim_id] += 1
+    return counts
+
+
+def claims_annotate_for_api(claims: Sequence[Claim]) -> None:
+    """Set `independent_sources` and `open_contradictions` on claims loaded by
+    claims_as_served: two queries for the whole page (the citations it reaches, its
+    open flags), none per claim."""
+    source_ids = {a.source_id for claim in claims for a in claim.appearances.all()}
+    source_ids |= {
+        v.source_id for claim in claims for a in claim.appearances.all() for v in a.via_links.all()
+    }
+    graph = citation_graph_from(source_ids)
+    flags = open_contradiction_counts([claim.pk for claim in claims])
+    confidences = claims_confidence([claim.pk for claim in claims])
+    for claim in claims:
+        links = [
+            AppearanceLink(
+                a.source_id, a.source.outlet_id, tuple(v.source_id for v in a.via_links.all())
+            )
+            for a in claim.appearances.all()
+        ]
+        claim.independent_sources = independent_source_count(links, graph)
+        claim.open_contradictions = flags[claim.pk]
+        claim.confidence = confidences.get(claim.pk)
+
+
+def claims_at_least_likely(queryset, likelihood: str):
+    """Narrow a claim queryset to claims whose consensus likelihood (claims_confidence) is
+    `likelihood` or more likely, in the query itself, so that a filtered page stays one query.
+
+    The consensus is the lower median of the current ratings' ranks: with n ratings sorted by
+    rank, the one at (n - 1) // 2. It is at least L exactly when at most (n - 1) // 2 ratings
+    rank below L, that is when n > 2 * below; n = 0 (no rating) never qualifies.
+    """
+    below = [v for v in LIKELIHOOD_RANK if LIKELIHOOD_RANK[v] < LIKELIHOOD_RANK[likelihood]]
+    current = ClaimRating.objects.filter(claim_id=OuterRef("pk"), superseded_at__isnull=True)
+
+    def count(ratings) -> Coalesce:
+        counted = ratings.order_by().values("claim_id").annotate(n=Count("id")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    return queryset.alias(
+        _ratings=count(current), _ratings_below=count(current.filter(likelihood__in=below))
+    ).filter(_ratings__gt=F("_ratings_below") * 2)

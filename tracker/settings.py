@@ -65,8 +65,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "knox",
     "sources",
     "claims",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +213,72 @@ CONTRADICTION_SCAN_CHUNK_CLAIMS = env_int("CONTRADICTION_SCAN_CHUNK_CLAIMS", 50_
 CONTRADICTION_TEXT_CHUNK_CLAIMS = env_int("CONTRADICTION_TEXT_CHUNK_CLAIMS", 20_000)
 # Chunks of a scan that has run this long are sent again (a chunk done twice changes nothing).
 CONTRADICTION_SCAN_STALE_SECONDS = env_int("CONTRADICTION_SCAN_STALE_SECONDS", 30 * 60)
+
+# The HTTP API (api/, claims/apis, sources/apis; README "API").
+REST_FRAMEWORK = {
+    # Tools send `Authorization: Token ...` (hashed tokens, api/authentication.py); a logged-in
+    # admin user can also use the browsable API and the docs through the session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasModelPermissions"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "api.schema.TrackerAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_ANON_RATE", "120/min"),
+        "user": env_str("API_USER_RATE", "1200/min"),
+    },
+    # Proxies in front of the tracker that add X-Forwarded-For: the anonymous rate is counted
+    # per client address, taken this many hops from the right. 0 reads REMOTE_ADDR only
+    # (DRF's default, None, would trust whatever X-Forwarded-For a client sends).
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
+    # The browsable API draws related-field dropdowns from whole tables: cap them.
+    "HTML_SELECT_CUTOFF": 100,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Tokens for tools (manage.py create_api_token); only their hashes are stored.
+REST_KNOX = {
+    "TOKEN_TTL": None,  # each token gets its own expiry from create_api_token --days
+    "AUTH_HEADER_PREFIX": "Token",
+}
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 365)
+# The largest claimset POST /api/v1/claimsets/ accepts, in bytes.
+API_CLAIMSET_MAX_BYTES = env_int("API_CLAIMSET_MAX_BYTES", 50 * 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claim tracker API",
+    "DESCRIPTION": (
+        "Vetted facts for consumers (no login, throttled) and ingest for newsroom tools "
+        "(`Authorization: Token <token>`, from `manage.py create_api_token USERNAME`). "
+        "Every error has one JSON shape: `status`, `code`, `message` and `errors` "
+        "(each with the `path` of what is wrong)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs' assets come from drf-spectacular-sidecar, served by the tracker: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ContradictionStatusEnum": "claims.models.ContradictionStatus",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "PrecisionEnum": "tracker.models.Precision",
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,1 @@
+"""The claims app's HTTP API: vetted facts, contradictions, claims and claimset ingest."""

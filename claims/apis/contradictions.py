@@ -1,0 +1,138 @@
+"""GET /api/v1/contradictions/ (public: open and confirmed flags) and PATCH
+/api/v1/contradictions/{id}/ (reviewers: confirm, dismiss with a reason, or resolve by refuting
+one of the two claims)."""
+
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from api.permissions import HasPermissions
+from claims import services
+from claims.apis.serializers import ContradictionSerializer
+from claims.models import Claim, Contradiction, ContradictionKind, ContradictionStatus
+from claims.selectors import entity_ids_named
+
+PUBLIC_STATUSES = (ContradictionStatus.OPEN, ContradictionStatus.CONFIRMED)
+
+
+class ContradictionFilter(django_filters.FilterSet):
+    subject = django_filters.CharFilter(
+        method="filter_subject", help_text="Entity key, name or alias of either claim's subject."
+    )
+    kind = django_filters.ChoiceFilter(choices=ContradictionKind.choices)
+    status = django_filters.ChoiceFilter(
+        choices=[(s.value, s.label) for s in PUBLIC_STATUSES], help_text="open or confirmed."
+    )
+
+    class Meta:
+        model = Contradiction
+        fields: list[str] = []
+
+    def filter_subject(self, queryset, name, value):
+        ids = entity_ids_named(value)
+        return queryset.filter(Q(claim_a__subject_id__in=ids) | Q(claim_b__subject_id__in=ids))
+
+
+def _flags():
+    return Contradiction.objects.select_related(
+        *(f"{side}__{field}" for side in ("claim_a", "claim_b") for field in _CLAIM_JOINS)
+    )
+
+
+_CLAIM_JOINS = ("subject", "predicate", "value_entity")
+
+
+class ContradictionReviewSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[
+            ContradictionStatus.CONFIRMED,
+            ContradictionStatus.DISMISSED,
+            ContradictionStatus.RESOLVED,
+        ]
+    )
+    dismissed_reason = serializers.CharField(
+        required=False, help_text="Why the flag is a false alarm; needed to dismiss."
+    )
+    refuted_claim = serializers.CharField(
+        required=False, help_text="Key of the claim found false; needed to resolve."
+    )
+
+    def validate(self, attrs):
+        status = attrs["status"]
+        if (
+            status == ContradictionStatus.DISMISSED
+            and not attrs.get("dismissed_reason", "").strip()
+        ):
+            raise serializers.ValidationError({"dismissed_reason": "Say why it is dismissed."})
+        if status == ContradictionStatus.RESOLVED and not attrs.get("refuted_claim"):
+            raise serializers.ValidationError(
+                {"refuted_claim": "Name the key of the claim found false."}
+            )
+        return attrs
+
+
+@extend_schema(tags=["contradictions"])
+class ContradictionListApi(generics.ListAPIView):
+    """Open and confirmed flags, both claims embedded, in id order."""
+
+    permission_classes = [AllowAny]
+    serializer_class = ContradictionSerializer
+    filterset_class = ContradictionFilter
+
+    def get_queryset(self):
+        return _flags().filter(status__in=PUBLIC_STATUSES)
+
+
+class ContradictionDetailApi(generics.GenericAPIView):
+    serializer_class = ContradictionSerializer
+    required_permissions = {"PATCH": ["claims.review_contradiction"]}
+
+    def get_permissions(self):
+        if self.request.method == "PATCH":
+            return [HasPermissions()]
+        return [AllowAny()]
+
+    def get_queryset(self):
+        if self.request.method == "PATCH":
+            return _flags()
+        return _flags().filter(status__in=PUBLIC_STATUSES)
+
+    @extend_schema(tags=["contradictions"])
+    def get(self, request, pk: int):
+        """One open or confirmed flag."""
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        tags=["contradictions"],
+        request=ContradictionReviewSerializer,
+        responses={200: ContradictionSerializer},
+    )
+    def patch(self, request, pk: int):
+        """Decide on a flag (reviewers): `confirmed`; `dismissed` with `dismissed_reason`;
+        or `resolved` with `refuted_claim`, the key of the claim marked refuted."""
+        flag = self.get_object()
+        review = ContradictionReviewSerializer(data=request.data)
+        review.is_valid(raise_exception=True)
+        decision = review.validated_data
+        status = decision["status"]
+        if status == ContradictionStatus.CONFIRMED:
+            services.contradiction_confirm(contradiction_id=flag.pk, by=request.user)
+        elif status == ContradictionStatus.DISMISSED:
+            services.contradiction_dismiss(
+                contradiction_id=flag.pk, by=request.user, reason=decision["dismissed_reason"]
+            )
+        else:
+            refuted = Claim.objects.filter(
+                key=decision["refuted_claim"], pk__in=(flag.claim_a_id, flag.claim_b_id)
+            ).first()
+            if refuted is None:
+                raise serializers.ValidationError(
+                    {"refuted_claim": "Not one of the two claims of this flag."}
+                )
+            services.contradiction_resolve(
+                contradiction_id=flag.pk, by=request.user, refuted_claim_id=refuted.pk
+            )
+        return Response(self.get_serializer(_flags().get(pk=flag.pk)).data)

@@ -1,0 +1,284 @@
+"""How claims, facts and flags look over the API (output), shared by the endpoints."""
+
+from rest_framework import serializers
+
+from claims.models import Appearance, Claim, Contradiction
+
+
+class EntityRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class PredicateRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    value_type = serializers.CharField()
+    unit = serializers.CharField(help_text="The unit quantities are compared in; may be empty.")
+
+
+class OutletRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    reliability = serializers.CharField(
+        help_text="Admiralty source reliability, A (completely reliable) to F; empty if ungraded."
+    )
+
+
+class SourceRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    published = serializers.DateField(allow_null=True, help_text="First day of its precision.")
+    published_precision = serializers.CharField(help_text='"year", "month", "day" or empty.')
+    outlet = OutletRefSerializer(allow_null=True)
+
+
+class AppearanceSerializer(serializers.ModelSerializer):
+    source = SourceRefSerializer()
+    speaker = EntityRefSerializer(allow_null=True)
+
+    class Meta:
+        model = Appearance
+        fields = ("quote", "stance", "speaker", "speaker_description", "source")
+
+
+class QuantitySerializer(serializers.Serializer):
+    low = serializers.FloatField(allow_null=True, help_text="null: open.")
+    high = serializers.FloatField(allow_null=True, help_text="null: open.")
+    low_inclusive = serializers.BooleanField()
+    high_inclusive = serializers.BooleanField()
+    unit = serializers.CharField(help_text="The predicate's unit; may be empty.")
+
+
+class DateIntervalSerializer(serializers.Serializer):
+    start = serializers.DateField(allow_null=True, help_text="First day; null: open.")
+    start_precision = serializers.CharField()
+    end = serializers.DateField(allow_null=True, help_text="Last day; null: open.")
+    end_precision = serializers.CharField()
+
+
+class ValueSerializer(serializers.Serializer):
+    """A claim's structured value: one of quantity, date, entity or text, per `type`."""
+
+    type = serializers.CharField(allow_null=True, help_text="null: a text-only claim.")
+    as_written = serializers.CharField(help_text='The phrase it was read from, "at least 400".')
+    negated = serializers.BooleanField()
+    quantity = QuantitySerializer(allow_null=True)
+    date = DateIntervalSerializer(allow_null=True)
+    entity = EntityRefSerializer(allow_null=True)
+    text = serializers.CharField(allow_null=True)
+
+
+class ValidTimeSerializer(DateIntervalSerializer):
+    as_written = serializers.CharField()
+
+
+def _entity(entity) -> dict | None:
+    if entity is None:
+        return None
+    return {"key": entity.key, "name": entity.name, "kind": entity.kind}
+
+
+def claim_value(claim: Claim) -> dict:
+    vt = claim.value_type or None
+    unit = claim.predicate.unit if claim.predicate_id else ""
+    return {
+        "type": vt,
+        "as_written": claim.value_as_written,
+        "negated": claim.negated,
+        "quantity": {
+            "low": claim.quantity_low,
+            "high": claim.quantity_high,
+            "low_inclusive": claim.quantity_low_inclusive,
+            "high_inclusive": claim.quantity_high_inclusive,
+            "unit": unit,
+        }
+        if vt == "quantity"
+        else None,
+        "date": {
+            "start": claim.date_from,
+            "start_precision": claim.date_from_precision,
+            "end": claim.date_to,
+            "end_precision": claim.date_to_precision,
+        }
+        if vt == "date"
+        else None,
+        "entity": _entity(claim.value_entity) if vt == "entity" else None,
+        "text": claim.value_text if vt == "text" else None,
+    }
+
+
+def claim_valid(claim: Claim) -> dict:
+    return {
+        "start": claim.valid_from,
+        "start_precision": claim.valid_from_precision,
+        "end": claim.valid_to,
+        "end_precision": claim.valid_to_precision,
+        "as_written": claim.valid_as_written,
+    }
+
+
+class ClaimSummarySerializer(serializers.ModelSerializer):
+    """A claim in brief: what a flag embeds."""
+
+    subject = EntityRefSerializer(allow_null=True)
+    predicate = PredicateRefSerializer(allow_null=True)
+    value = serializers.SerializerMethodField()
+    valid = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = ("key", "text", "status", "subject", "predicate", "value", "valid")
+
+    def get_value(self, claim: Claim) -> ValueSerializer:
+        return ValueSerializer(claim_value(claim)).data
+
+    def get_valid(self, claim: Claim) -> ValidTimeSerializer:
+        return ValidTimeSerializer(claim_valid(claim)).data
+
+
+class ConfidenceSerializer(serializers.Serializer):
+    """The reviewers' consensus from their current ratings (claims.confidence.Confidence)."""
+
+    likelihood = serializers.CharField(help_text='ICD 203 band key, e.g. "likely".')
+    likelihood_label = serializers.CharField()
+    likelihood_low = serializers.IntegerField(help_text="Percent.")
+    likelihood_high = serializers.IntegerField(help_text="Percent.")
+    confidence = serializers.CharField(help_text="Analytic confidence: low, moderate, high.")
+    credibility = serializers.CharField(help_text="Admiralty information credibility, 1 to 6.")
+    ratings = serializers.IntegerField(help_text="Current ratings it is drawn from.")
+
+
+class FactSerializer(ClaimSummarySerializer):
+    """A vetted claim with everything a consumer checks it by. Needs the claim loaded by
+    claims.selectors.facts_queryset and annotated by claims_annotate_for_api."""
+
+    location = EntityRefSerializer(allow_null=True)
+    confidence = ConfidenceSerializer(allow_null=True, help_text="null while no one rated it.")
+    independent_sources = serializers.IntegerField(
+        help_text="Groups of appearances that do not share an origin or an outlet."
+    )
+    open_contradictions = serializers.IntegerField(help_text="Open flags this claim is in.")
+    appearances = AppearanceSerializer(many=True)
+
+    class Meta:
+        model = Claim
+        fields = (
+            "key",
+            "text",
+            "subject",
+            "predicate",
+            "value",
+            "valid",
+            "location",
+            "confidence",
+            "independent_sources",
+            "open_contradictions",
+            "appearances",
+            "updated_at",
+        )
+
+
+class ContradictionSerializer(serializers.ModelSerializer):
+    claim_a = ClaimSummarySerializer()
+    claim_b = ClaimSummarySerializer()
+
+    class Meta:
+        model = Contradiction
+        fields = (
+            "id",
+            "kind",
+            "status",
+            "explanation",
+            "detected_by",
+            "last_detected_at",
+            "dismissed_reason",
+            "status_changed_at",
+            "claim_a",
+            "claim_b",
+        )
+
+
+# --- facts, built as plain data --------------------------------------------------------------
+# A page of facts is 50 claims with their appearances, sources and outlets: DRF's nested
+# serializers spent 40 ms of a 60 ms request on it. fact_data builds the same representation
+# (FactSerializer documents it in the schema; schemathesis and the tests check the two agree).
+
+_datetime = serializers.DateTimeField()
+
+
+def _iso(day) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _predicate(predicate) -> dict | None:
+    if predicate is None:
+        return None
+    return {
+        "key": predicate.key,
+        "name": predicate.name,
+        "value_type": predicate.value_type,
+        "unit": predicate.unit,
+    }
+
+
+def _appearance_data(appearance) -> dict:
+    source = appearance.source
+    outlet = source.outlet
+    return {
+        "quote": appearance.quote,
+        "stance": appearance.stance,
+        "speaker": _entity(appearance.speaker),
+        "speaker_description": appearance.speaker_description,
+        "source": {
+            "key": source.key,
+            "title": source.title,
+            "url": source.url,
+            "published": _iso(source.published),
+            "published_precision": source.published_precision,
+            "outlet": None
+            if outlet is None
+            else {"key": outlet.key, "name": outlet.name, "reliability": outlet.reliability},
+        },
+    }
+
+
+def _confidence_data(confidence) -> dict | None:
+    if confidence is None:
+        return None
+    return {
+        "likelihood": confidence.likelihood,
+        "likelihood_label": confidence.likelihood_label,
+        "likelihood_low": confidence.likelihood_low,
+        "likelihood_high": confidence.likelihood_high,
+        "confidence": confidence.confidence,
+        "credibility": confidence.credibility,
+        "ratings": confidence.ratings,
+    }
+
+
+def fact_data(claim: Claim) -> dict:
+    """FactSerializer's representation of a claim loaded by facts_queryset and annotated by
+    claims_annotate_for_api."""
+    value = claim_value(claim)
+    if value["date"]:
+        value["date"]["start"] = _iso(value["date"]["start"])
+        value["date"]["end"] = _iso(value["date"]["end"])
+    valid = claim_valid(claim)
+    valid["start"], valid["end"] = _iso(valid["start"]), _iso(valid["end"])
+    return {
+        "key": claim.key,
+        "text": claim.text,
+        "subject": _entity(claim.subject),
+        "predicate": _predicate(claim.predicate),
+        "value": value,
+        "valid": valid,
+        "location": _entity(claim.location),
+        "confidence": _confidence_data(claim.confidence),
+        "independent_sources": claim.independent_sources,
+        "open_contradictions": claim.open_contradictions,
+        "appearances": [_appearance_data(a) for a in claim.appearances.all()],
+        "updated_at": _datetime.to_representation(claim.updated_at),
+    }
