@@ -256,8 +256,10 @@ def _reloaded(pk: int) -> Claim:
     return claim
 
 
-class ClaimFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Claim.Status.choices)
+class ClaimFilterBase(django_filters.FilterSet):
+    """What the claim and fact listings both filter on: the subject by any of its names, and
+    words of the text."""
+
     subject = django_filters.CharFilter(method="filter_subject", help_text="Key, name or alias.")
     q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", help_text="Text.")
 
@@ -267,6 +269,10 @@ class ClaimFilter(django_filters.FilterSet):
 
     def filter_subject(self, queryset, name, value):
         return queryset.filter(subject_id__in=entity_ids_named(value))
+
+
+class ClaimFilter(ClaimFilterBase):
+    status = django_filters.ChoiceFilter(choices=Claim.Status.choices)
 
 
 class _ClaimApi:

@@ -14,14 +14,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from claims.apis.claims import ClaimFilterBase
 from claims.apis.renderers import ClaimReviewRenderer, FactsCSVRenderer
 from claims.apis.serializers import FactSerializer, fact_data
 from claims.confidence import Likelihood
-from claims.models import Appearance, Claim
+from claims.models import Appearance
 from claims.selectors import (
     claims_annotate_for_api,
     claims_at_least_likely,
-    entity_ids_named,
     facts_queryset,
     predicate_ids_named,
 )
@@ -36,7 +36,7 @@ FORMAT_PARAMETER = OpenApiParameter(
 NOT_MODIFIED = {"304": "Not modified: the If-None-Match header names the current ETag."}
 
 
-class FactFilter(django_filters.FilterSet):
+class FactFilter(ClaimFilterBase):
     subject = django_filters.CharFilter(
         method="filter_subject", help_text="Entity key, name or alias (ISIS, Daesh, ...)."
     )
@@ -65,14 +65,6 @@ class FactFilter(django_filters.FilterSet):
         help_text="Facts whose reviewers' consensus is this likely or more (ICD 203 scale); "
         "unrated facts are left out.",
     )
-    q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", help_text="Text.")
-
-    class Meta:
-        model = Claim
-        fields: list[str] = []
-
-    def filter_subject(self, queryset, name, value):
-        return queryset.filter(subject_id__in=entity_ids_named(value))
 
     def filter_predicate(self, queryset, name, value):
         return queryset.filter(predicate_id__in=predicate_ids_named(value))
