@@ -121,9 +121,11 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-import claims.contradictions as rules_module  # noqa: E402
-from claims.contradictions import PredicateRules, block_conflicts, pair_conflict  # noqa: E402
-from claims.detection import (  # noqa: E402
+import claims.core.contradictions as rules_module  # noqa: E402
+from claims.core.contradictions import PredicateRules, block_conflicts, pair_conflict  # noqa: E402
+from claims.core.values import normalize_name  # noqa: E402
+from claims.models import Claim, ClaimTerm, Contradiction, ContradictionScan, Predicate  # noqa: E402
+from claims.services.detection import (  # noqa: E402
     FACT_COLUMNS,
     STRUCTURED_TYPES,
     WordingIndex,
@@ -134,8 +136,6 @@ from claims.detection import (  # noqa: E402
     predicate_rules,
     wording_index,
 )
-from claims.models import Claim, ClaimTerm, Contradiction, ContradictionScan, Predicate  # noqa: E402
-from claims.values import normalize_name  # noqa: E402
 from sources.models import Entity, EntityAlias  # noqa: E402
 from tracker.bulk import gc_paused, insert_rows  # noqa: E402
 
@@ -912,7 +912,7 @@ def load(data: Dataset, seed: int) -> tuple[list[int], float]:
 CHILD_CODE = """
 import sys, django
 django.setup()
-import claims.detection
+import claims.services.detection
 if sys.argv[1:] == ["scan"]:
     from django.core.management import call_command
     call_command("detect_contradictions")

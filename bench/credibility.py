@@ -1,4 +1,5 @@
-"""Benchmark: recomputing the track records of outlets and speakers (claims/credibility.py).
+"""Benchmark: recomputing the track records of outlets and speakers
+(claims/services/credibility.py).
 
 Generates N claims (text only: track records read statuses, appearances, via links,
 citations, ratings and flags, not values) in N/10 sources from 500 outlets, 1 or 2
@@ -67,12 +68,6 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from claims import tasks  # noqa: E402
-from claims.credibility import (  # noqa: E402
-    SUPPORTING,
-    beta_score,
-    track_records_recompute,
-    track_records_refresh,
-)
 from claims.models import (  # noqa: E402
     Appearance,
     AppearanceVia,
@@ -82,7 +77,13 @@ from claims.models import (  # noqa: E402
     Contradiction,
     OutletTrackRecord,
 )
-from claims.services import claim_rate, claim_status_change  # noqa: E402
+from claims.services.claims import claim_rate, claim_status_change  # noqa: E402
+from claims.services.credibility import (  # noqa: E402
+    SUPPORTING,
+    beta_score,
+    track_records_recompute,
+    track_records_refresh,
+)
 from sources.models import Entity, Outlet, Source, SourceCitation  # noqa: E402
 from tracker.bulk import gc_paused, insert_rows  # noqa: E402
 
@@ -272,7 +273,7 @@ def incremental(user, rng: random.Random, runs: int = 20) -> list[float]:
 
 
 def _suggested(claim_id: int) -> str:
-    from claims.selectors import claim_credibility_suggestion
+    from claims.selectors.claims import claim_credibility_suggestion
 
     return claim_credibility_suggestion(claim_id=claim_id).grade
 

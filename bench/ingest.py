@@ -39,8 +39,8 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from claims.claimset_import import import_claimset  # noqa: E402
 from claims.models import Appearance, AppearanceVia, Claim  # noqa: E402
+from claims.services.claimsets import import_claimset  # noqa: E402
 from sources.models import Source  # noqa: E402
 from tracker.bulk import gc_paused  # noqa: E402
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from claims.detection import claims_changed
 from claims.models import Appearance, AppearanceVia, Claim
+from claims.services.detection import claims_changed
 from sources.models import Entity, Source
 from tracker.errors import ApplicationError
 

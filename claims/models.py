@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from claims.confidence import (
+from claims.core.confidence import (
     LIKELY_OR_HIGHER,
     AnalyticConfidence,
     Credibility,
@@ -193,7 +193,7 @@ class Claim(TimestampedModel):
     # Set, in the same transaction as a change, when the claim's contradiction check is due;
     # cleared by the check. A check whose task never reached the broker is found by the sweeper.
     check_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The wording as the text detector reads it (claims/text_compare.py), kept so that checks
+    # The wording as the text detector reads it (claims/core/text_compare.py), kept so that checks
     # and scans compare stored terms and mentions instead of reading every wording again:
     # its terms, sorted and space-separated, and the digest of its number, date and negation
     # mentions (text_compare.digest). Written by detection.claim_terms_refresh.
@@ -422,7 +422,7 @@ class ClaimRelation(TimestampedModel):
 class ClaimTerm(models.Model):
     """One index key of a claim's wording: a term (a lemma, or `@<entity id>` for an entity it
     names) or a pair of terms ("#<hash>", text_compare.index_keys). The inverted index that
-    text comparison draws candidate pairs from (claims/text_compare.py)."""
+    text comparison draws candidate pairs from (claims/core/text_compare.py)."""
 
     claim = models.ForeignKey(
         Claim,
@@ -679,7 +679,7 @@ class ReportEdition(TimestampedModel):
 
 class ContradictionReport(Contradiction):
     """The contradiction report's page in the admin: a proxy so that the admin index lists it
-    beside the models (claims/admin.py, ContradictionReportAdmin). Adds no table."""
+    beside the models (claims/admin/claims.py, ContradictionReportAdmin). Adds no table."""
 
     class Meta:
         proxy = True
@@ -810,7 +810,7 @@ class ClaimStatusChange(models.Model):
         return f"{self.claim_id}: {self.from_status} -> {self.to_status}"
 
 
-# --- track records of outlets and speakers (claims/credibility.py) -----------------------------
+# --- track records of outlets and speakers (claims/services/credibility.py) -------------------
 
 
 class TrackRecord(models.Model):
@@ -819,8 +819,8 @@ class TrackRecord(models.Model):
     `vetted`/`refuted`: of its claims that reviewers settled, how many it got right and wrong
     (a claim it denied counts the other way). `score` is the mean of a Beta(2, 2) prior updated
     by those counts, so one vetted claim makes 0.6, not 1. `truth_score` is the truth-discovery
-    estimate (claims/credibility.py), which also weighs unsettled claims by their independent
-    corroboration. Written only by claims/credibility.py.
+    estimate (claims/services/credibility.py), which also weighs unsettled claims by their
+    independent corroboration. Written only by claims/services/credibility.py.
     """
 
     vetted = models.PositiveIntegerField(default=0)

@@ -1,5 +1,6 @@
-"""Background jobs of contradiction detection. Each takes ids, calls one service in
-claims/detection.py, and is safe to run twice, concurrently, or again after its worker died:
+"""Background jobs of contradiction detection. Each takes ids, calls one service
+in claims/services/detection.py, and is safe to run twice, concurrently, or again after its
+worker died:
 flags are upserted under a unique pair constraint, a check mark is cleared by compare-and-set,
 and a scan chunk is marked done in the transaction that stores its flags.
 
@@ -16,7 +17,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from claims import credibility, detection, reports
+from claims.reports import contradictions as reports
+from claims.services import credibility, detection
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +104,7 @@ def produce_report_edition(period_end: str | None = None) -> int:
     return edition.pk
 
 
-# --- track records (claims/credibility.py) -----------------------------------------------------
+# --- track records (claims/services/credibility.py) -------------------------------------------
 
 
 @shared_task(name="claims.refresh_track_records", **RETRY)

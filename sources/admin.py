@@ -1,7 +1,7 @@
 """Admin pages for outlets, sources and entities.
 
 The forms here fill the comparison columns (normalized names, normalized URL) through
-sources.services and validate the constraints on them; claims/admin.py reuses them for
+sources.services and validate the constraints on them; claims/admin/claims.py reuses them for
 predicates.
 """
 
@@ -17,8 +17,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims.roles import GRADE_OUTLET
-from claims.values import (
+from claims.core.roles import GRADE_OUTLET
+from claims.core.values import (
     PartialDate,
     Precision,
     ValueParseError,
@@ -125,7 +125,7 @@ class NormalizedSearchMixin:
 
 def track_record_text(record) -> str:
     """A track record for people: "0.60 (1 vetted, 0 refuted)"; computed by
-    claims/credibility.py, so absent until its first run."""
+    claims/services/credibility.py, so absent until its first run."""
     if record is None:
         return "not computed yet"
     return f"{record.score:.2f} ({record.vetted} vetted, {record.refuted} refuted)"

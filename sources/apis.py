@@ -12,8 +12,8 @@ from rest_framework import generics, serializers
 
 from api.fields import KeyRelatedField
 from api.validation import validate_model
-from claims.roles import GRADE_OUTLET, require_permission
-from claims.values import PartialDate, ValueParseError, normalize_name, parse_partial_date
+from claims.core.roles import GRADE_OUTLET, require_permission
+from claims.core.values import PartialDate, ValueParseError, normalize_name, parse_partial_date
 from sources import services
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
 

@@ -10,8 +10,8 @@ validates the constraints on them (the admin does; see sources/admin.py).
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from claims.roles import GRADE_OUTLET, require_permission
-from claims.values import PartialDate, normalize_name
+from claims.core.roles import GRADE_OUTLET, require_permission
+from claims.core.values import PartialDate, normalize_name
 from sources.models import Entity, EntityAlias, Outlet, Source
 from sources.url_normalization import normalize_url
 from tracker.models import Precision

@@ -3,7 +3,7 @@
 Staff in neither the editors nor the reviewers group read only: this backend grants every
 active staff user the `view_*` permissions of the tracker's own apps (and so their admin
 pages), and nothing else. Everything that changes data takes a group's permissions, checked by
-Django's ModelBackend and by the services (claims/roles.py).
+Django's ModelBackend and by the services (claims/core/roles.py).
 """
 
 from django.contrib.auth.backends import BaseBackend

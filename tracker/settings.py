@@ -185,7 +185,7 @@ def _crontab(name: str, default: str):
     return crontab(minute, hour, day_of_week, day_of_month, month_of_year)
 
 
-# Contradiction detection (claims/detection.py, claims/tasks.py). Exactly one beat process
+# Contradiction detection (claims/services/detection.py, claims/tasks.py). Exactly one beat process
 # sends these.
 CELERY_BEAT_SCHEDULE = {
     # The full scan re-checks every claim, in chunks any worker can take. Nightly by default.
@@ -294,13 +294,13 @@ LOGGING = {
     },
 }
 
-# Review roles (claims/roles.py). Staff outside the editors and reviewers groups read only:
+# Review roles (claims/core/roles.py). Staff outside the editors and reviewers groups read only:
 # tracker/auth.py grants every active staff user the view permissions of the tracker's apps.
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "tracker.auth.StaffReadOnlyBackend",
 ]
-# Track records of outlets and speakers (claims/credibility.py): a rating or status change
+# Track records of outlets and speakers (claims/services/credibility.py): a rating or status change
 # recounts its outlets at once and sends the full recompute this many seconds later, so that a
 # burst of changes costs one recompute. Must stay below CELERY_VISIBILITY_TIMEOUT.
 TRACK_RECORD_RECOMPUTE_DELAY_SECONDS = env_int("TRACK_RECORD_RECOMPUTE_DELAY_SECONDS", 30)

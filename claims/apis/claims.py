@@ -19,20 +19,20 @@ from rest_framework import exceptions, generics, serializers
 from api.errors import Conflict
 from api.fields import KeyRelatedField
 from api.validation import validate_model
-from claims import quotes
 from claims.apis.serializers import ValueSerializer, claim_value
 from claims.claim_writes import AppearanceInput, StaleClaim, claim_save
+from claims.core import quotes
+from claims.core.roles import CHANGE_CLAIM_STATUS, require_permission
+from claims.core.value_columns import VALUE_COLUMNS
 from claims.models import Appearance, Claim, Predicate
-from claims.roles import CHANGE_CLAIM_STATUS, require_permission
-from claims.selectors import (
+from claims.selectors.claims import (
     claim_reference_date,
     claims_annotate_for_api,
     claims_as_served,
     entity_ids_named,
     predicate_ids_named,
 )
-from claims.services import claim_apply_as_written, claim_key_generate, claim_status_change
-from claims.value_columns import VALUE_COLUMNS
+from claims.services.claims import claim_apply_as_written, claim_key_generate, claim_status_change
 from sources.models import Entity, Source
 
 

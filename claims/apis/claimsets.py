@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from api.errors import PayloadTooLarge
 from api.permissions import HasPermissions
-from claims.claimset_import import SECTIONS, import_claimset
+from claims.services.claimsets import SECTIONS, import_claimset
 from tracker.bulk import gc_paused
 
 # Read from the request a piece at a time, so that a body over the limit is refused after

@@ -10,10 +10,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from api.permissions import HasPermissions
-from claims import services
 from claims.apis.serializers import ContradictionSerializer
 from claims.models import Claim, Contradiction, ContradictionKind, ContradictionStatus
-from claims.selectors import entity_ids_named
+from claims.selectors.claims import entity_ids_named
+from claims.services import claims as services
 
 PUBLIC_STATUSES = (ContradictionStatus.OPEN, ContradictionStatus.CONFIRMED)
 

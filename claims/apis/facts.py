@@ -17,9 +17,9 @@ from rest_framework.reverse import reverse
 from claims.apis.claims import ClaimFilterBase
 from claims.apis.renderers import ClaimReviewRenderer, FactsCSVRenderer
 from claims.apis.serializers import FactSerializer, fact_data
-from claims.confidence import Likelihood
+from claims.core.confidence import Likelihood
 from claims.models import Appearance
-from claims.selectors import (
+from claims.selectors.claims import (
     claims_annotate_for_api,
     claims_at_least_likely,
     facts_queryset,

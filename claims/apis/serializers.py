@@ -153,7 +153,7 @@ class ConfidenceSerializer(serializers.Serializer):
 
 class FactSerializer(ClaimSummarySerializer):
     """A vetted claim with everything a consumer checks it by. Needs the claim loaded by
-    claims.selectors.facts_queryset and annotated by claims_annotate_for_api."""
+    claims.selectors.claims.facts_queryset and annotated by claims_annotate_for_api."""
 
     location = EntityRefSerializer(allow_null=True)
     confidence = ConfidenceSerializer(allow_null=True, help_text="null while no one rated it.")

@@ -1,6 +1,6 @@
 """The two roles, as groups with their permissions: editors and reviewers.
 
-The lists are frozen here, as a data migration must be; claims/roles.py names the groups and
+The lists are frozen here, as a data migration must be; claims/core/roles.py names the groups and
 the custom permissions the code checks. Staff in neither group read only (tracker/auth.py).
 """
 

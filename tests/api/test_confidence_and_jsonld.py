@@ -5,9 +5,9 @@ import pytest
 from pyld import jsonld
 from pyld.documentloader.frozen import FrozenDocumentLoader
 
-from claims.confidence import Likelihood
+from claims.core.confidence import Likelihood
 from claims.models import Claim, ClaimRating
-from claims.selectors import claims_confidence
+from claims.selectors.claims import claims_confidence
 from tests.factories import AppearanceFactory, ClaimFactory, OutletFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

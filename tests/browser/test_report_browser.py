@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from claims.core.roles import EDITORS
 from claims.models import Claim
-from claims.roles import EDITORS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from claims.core.roles import REVIEWERS
 from claims.models import Claim, ContradictionStatus
-from claims.roles import REVIEWERS
 from tests.browser.test_report_browser import (
     PASSWORD,
     SCREENSHOTS,

@@ -6,8 +6,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from claims import charts, selectors
 from claims.models import Claim, ClaimStatus
+from claims.reports import charts
+from claims.selectors import claims as selectors
 from tests.claims.demo_data import demo  # noqa: F401 (a fixture)
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.claimset_export import export_claimset
-from claims.claimset_import import ClaimsetInvalid, import_claimset
 from claims.models import Appearance, Claim, ClaimRelation, Predicate
+from claims.selectors.claimsets import export_claimset
+from claims.services.claimsets import ClaimsetInvalid, import_claimset
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 import pytest
 
-from claims.confidence import (
+from claims.core.confidence import (
     Confidence,
     RatingValues,
     consensus,

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from claims.contradictions import (
+from claims.core.contradictions import (
     Facts,
     Kind,
     PredicateRules,

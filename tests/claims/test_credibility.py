@@ -5,15 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from claims.credibility import (
+from claims.models import AppearanceVia, ClaimStatus, OutletTrackRecord, SpeakerTrackRecord
+from claims.services.claims import claim_status_change
+from claims.services.credibility import (
     Edges,
     track_records_recompute,
     track_records_recompute_if_requested,
     track_records_refresh,
     truth_discovery,
 )
-from claims.models import AppearanceVia, ClaimStatus, OutletTrackRecord, SpeakerTrackRecord
-from claims.services import claim_status_change
 from tests.factories import (
     AppearanceFactory,
     ClaimFactory,

@@ -12,8 +12,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims import detection, text_compare
-from claims.claimset_import import import_claimset
+from claims.core import text_compare
 from claims.models import (
     Claim,
     ClaimStatus,
@@ -24,7 +23,13 @@ from claims.models import (
     ContradictionStatus,
     Predicate,
 )
-from claims.services import contradiction_confirm, contradiction_dismiss, contradiction_resolve
+from claims.services import detection
+from claims.services.claims import (
+    contradiction_confirm,
+    contradiction_dismiss,
+    contradiction_resolve,
+)
+from claims.services.claimsets import import_claimset
 from sources.models import Entity
 
 pytestmark = pytest.mark.django_db

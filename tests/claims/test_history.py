@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from claims.claimset_import import IMPORTED, import_claimset
 from claims.models import Appearance, Claim, ClaimRating
-from claims.services import claim_rate, contradiction_dismiss
+from claims.services.claims import claim_rate, contradiction_dismiss
+from claims.services.claimsets import IMPORTED, import_claimset
 from sources.models import Outlet
 from sources.services import outlet_grade
 from tests.admin import change_form_data

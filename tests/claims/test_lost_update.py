@@ -9,10 +9,10 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
-from claims.claimset_import import import_claimset
-from claims.detection import claims_changed
 from claims.models import Claim, ClaimStatus
-from claims.services import ClaimChangedError, claim_lock_unchanged, claim_status_change
+from claims.services.claims import ClaimChangedError, claim_lock_unchanged, claim_status_change
+from claims.services.claimsets import import_claimset
+from claims.services.detection import claims_changed
 from tests.admin import change_form_data
 from tests.claims.test_claimset_import import minimal
 from tests.factories import ClaimFactory

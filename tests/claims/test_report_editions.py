@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.conf import settings
 
-from claims import reports, tasks
+from claims import tasks
 from claims.models import Contradiction, ReportEdition
-from claims.services import contradiction_confirm
+from claims.reports import contradictions as reports
+from claims.services.claims import contradiction_confirm
 from tests.claims.demo_data import demo  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -11,10 +11,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims import reports
 from claims.models import Appearance, Contradiction
-from claims.selectors import ContradictionFilters, contradictions_for_report
-from claims.services import contradiction_dismiss
+from claims.reports import contradictions as reports
+from claims.selectors.claims import ContradictionFilters, contradictions_for_report
+from claims.services.claims import contradiction_dismiss
 from tests.claims.demo_data import demo  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -10,7 +10,7 @@ from claims.models import (
     ClaimStatusChange,
     ContradictionStatus,
 )
-from claims.services import claim_rate
+from claims.services.claims import claim_rate
 from tests.admin import change_form_data, changelist_queries
 from tests.factories import (
     AppearanceFactory,

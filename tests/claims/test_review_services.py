@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import ClaimRating, ClaimStatus, ClaimStatusChange, ContradictionStatus
-from claims.selectors import claim_vetting_blockers, claims_confidence
-from claims.services import (
+from claims.selectors.claims import claim_vetting_blockers, claims_confidence
+from claims.services.claims import (
     claim_rate,
     claim_status_change,
     contradiction_confirm,

@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
-from claims.selectors import claim_reference_date, independent_sources_by_claim
-from claims.values import PartialDate
+from claims.core.values import PartialDate
+from claims.selectors.claims import claim_reference_date, independent_sources_by_claim
 from tests.factories import AppearanceFactory, ClaimFactory, OutletFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

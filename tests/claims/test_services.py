@@ -4,15 +4,15 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
+from claims.core.values import PartialDate
 from claims.models import Claim, ValueType
-from claims.services import (
+from claims.services.claims import (
     claim_appearance_positions_assign,
     claim_apply_as_written,
     claim_key_generate,
     predicate_alias_normalize,
     predicate_names_normalize,
 )
-from claims.values import PartialDate
 from tests.factories import (
     AppearanceFactory,
     ClaimFactory,

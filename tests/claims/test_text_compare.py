@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from claims.text_compare import (
+from claims.core.text_compare import (
     DETECTOR,
     PAIR_INDEX_MAX_TERMS,
     SIMILARITY_THRESHOLD,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from claims.values import (
+from claims.core.values import (
     DateInterval,
     PartialDate,
     Precision,

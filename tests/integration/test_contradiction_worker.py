@@ -15,9 +15,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from claims import detection
-from claims.claimset_import import import_claimset
-from claims.contradictions import (
+from claims.core.contradictions import (
     NEG_INF,
     POS_INF,
     Facts,
@@ -27,6 +25,8 @@ from claims.contradictions import (
     upper_key,
 )
 from claims.models import Claim, Contradiction, ContradictionScan, ContradictionScanChunk
+from claims.services import detection
+from claims.services.claimsets import import_claimset
 from claims.tasks import request_scan
 from tests.integration.conftest import wait_until
 from tracker.celery import app

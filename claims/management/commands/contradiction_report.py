@@ -3,8 +3,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.models import ContradictionKind, ContradictionStatus
-from claims.reports import BINARY_FORMATS, RENDERERS, filters_text
-from claims.selectors import ContradictionFilters, contradictions_for_report
+from claims.reports.contradictions import BINARY_FORMATS, RENDERERS, filters_text
+from claims.selectors.claims import ContradictionFilters, contradictions_for_report
 from tracker.errors import ApplicationError
 
 

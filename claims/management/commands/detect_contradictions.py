@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from claims.detection import scan_run_here
+from claims.services.detection import scan_run_here
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.claimset_export import export_claimset
+from claims.selectors.claimsets import export_claimset
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.claimset_import import import_claimset
+from claims.services.claimsets import import_claimset
 from tracker.bulk import gc_paused
 from tracker.errors import ApplicationError
 

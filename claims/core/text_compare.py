@@ -46,7 +46,7 @@ from functools import lru_cache
 
 import simplemma
 
-from claims.values import (
+from claims.core.values import (
     Quantity,
     ValueParseError,
     convert,

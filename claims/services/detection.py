@@ -1,8 +1,8 @@
 """Contradiction detection against the database: what a change to claims sets going, the check of
 changed claims against their candidates, the full scan in chunks, and the flags it stores.
 
-The rules live in plain Python (claims/contradictions.py for structured values,
-claims/text_compare.py for wordings); this module loads what they read, in a fixed number of
+The rules live in plain Python (claims/core/contradictions.py for structured values,
+claims/core/text_compare.py for wordings); this module loads what they read, in a fixed number of
 queries per claim or per chunk, and writes flags with one upsert per batch so that two workers
 finding one pair make one flag (claims_contradiction_pair_unique).
 
@@ -31,11 +31,11 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from claims import text_compare, values
-from claims.contradictions import (
+from claims.core import text_compare, values
+from claims.core.contradictions import (
     DETECTOR as STRUCTURED_DETECTOR,
 )
-from claims.contradictions import (
+from claims.core.contradictions import (
     Facts,
     Kind,
     PredicateRules,
@@ -44,6 +44,7 @@ from claims.contradictions import (
     pair_conflict,
     upper_key,
 )
+from claims.core.value_columns import earliest_publication
 from claims.models import (
     Appearance,
     Claim,
@@ -57,7 +58,6 @@ from claims.models import (
     ScanStatus,
     ValueType,
 )
-from claims.value_columns import earliest_publication
 from sources.models import Entity, EntityAlias
 from tracker.bulk import chunked, filter_in, insert_rows, update_rows
 

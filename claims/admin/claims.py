@@ -19,9 +19,10 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import reports, values
-from claims.detection import claims_changed
-from claims.forms import ClaimAdminForm
+from claims.admin.forms import ClaimAdminForm
+from claims.admin.reviews import ClaimReviewAdminMixin
+from claims.core import values
+from claims.core.roles import REVIEW_CONTRADICTION
 from claims.models import (
     Appearance,
     AppearanceVia,
@@ -39,14 +40,13 @@ from claims.models import (
     ReportEdition,
     ValueType,
 )
-from claims.review_admin import ClaimReviewAdminMixin
-from claims.roles import REVIEW_CONTRADICTION
-from claims.selectors import (
+from claims.reports import contradictions as reports
+from claims.selectors.claims import (
     ContradictionFilters,
     claim_open_contradictions,
     contradictions_for_report,
 )
-from claims.services import (
+from claims.services.claims import (
     claim_appearance_positions_assign,
     contradiction_confirm,
     contradiction_dismiss,
@@ -54,6 +54,7 @@ from claims.services import (
     predicate_alias_normalize,
     predicate_names_normalize,
 )
+from claims.services.detection import claims_changed
 from sources.admin import ComputedColumnsForm, NormalizedAliasInline, NormalizedSearchMixin
 from sources.models import Entity, Outlet
 from tracker.errors import ApplicationError

@@ -9,6 +9,7 @@ import datetime
 from collections import defaultdict
 from typing import Any
 
+from claims.core.values import PartialDate, Precision
 from claims.models import (
     Appearance,
     AppearanceVia,
@@ -19,8 +20,7 @@ from claims.models import (
     Stance,
     ValueType,
 )
-from claims.selectors import independent_sources_by_claim
-from claims.values import PartialDate, Precision
+from claims.selectors.claims import independent_sources_by_claim
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
 
 FORMAT = "claimset/1"

@@ -1,11 +1,11 @@
 """The contradiction report in its forms: JSON (the spec's contradictions/1), CSV, HTML and PDF,
-all from one selector (claims.selectors.contradictions_for_report).
+all from one selector (claims.selectors.claims.contradictions_for_report).
 
 The HTML (the command's, the PDF's and the admin page's) is grouped into one section per
 subject and, within it, by predicate: each pair side by side with both claims' values, valid
 times, quotes, speakers, sources, outlets with their reliability and independent-source counts,
 with a chart of the values of every claim of that subject and predicate, and a timeline of the
-subject's time-varying claims (claims/charts.py).
+subject's time-varying claims (claims/reports/charts.py).
 """
 
 import base64
@@ -23,8 +23,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
-from claims import charts, selectors
 from claims.models import Appearance, Claim, Contradiction, ContradictionStatus, ReportEdition
+from claims.reports import charts
+from claims.selectors import claims as selectors
 
 FORMAT = "contradictions/1"
 CSV_COLUMNS = (
@@ -140,7 +141,7 @@ def report_sections(
     """The flags (as contradictions_for_report gives them) in sections by subject, groups by
     predicate, with both claims fully loaded; a fixed number of queries however many flags."""
     # Display helpers shared with the flag's own admin page.
-    from claims.admin import claim_valid_time_text, claim_value_text
+    from claims.admin.claims import claim_valid_time_text, claim_value_text
 
     claim_ids = {flag.claim_a_id for flag in flags} | {flag.claim_b_id for flag in flags}
     claims = selectors.claims_with_appearances(claim_ids=claim_ids)

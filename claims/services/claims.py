@@ -2,7 +2,7 @@
 
 The `*_normalize` and `claim_apply_as_written` functions fill columns of an instance in memory
 and leave saving to the caller, so that a form can fill them before it validates the
-constraints on them (the admin does; see claims/forms.py). Errors are Django ValidationErrors
+constraints on them (the admin does; see claims/admin/forms.py). Errors are Django ValidationErrors
 keyed by the claim's field names, so a form can show each on its field.
 """
 
@@ -14,13 +14,20 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from claims import values
-from claims.confidence import (
+from claims.core import values
+from claims.core.confidence import (
     AnalyticConfidence,
     Credibility,
     Likelihood,
     rationale_required,
 )
+from claims.core.roles import (
+    CHANGE_CLAIM_STATUS,
+    RATE_CLAIM,
+    REVIEW_CONTRADICTION,
+    require_permission,
+)
+from claims.core.value_columns import interval_columns, quantity_columns, units_disagree
 from claims.models import (
     Appearance,
     Claim,
@@ -33,18 +40,11 @@ from claims.models import (
     PredicateAlias,
     ValueType,
 )
-from claims.roles import (
-    CHANGE_CLAIM_STATUS,
-    RATE_CLAIM,
-    REVIEW_CONTRADICTION,
-    require_permission,
-)
-from claims.selectors import (
+from claims.selectors.claims import (
     claim_changes_since,
     claim_credibility_suggestion,
     claim_vetting_blockers,
 )
-from claims.value_columns import interval_columns, quantity_columns, units_disagree
 from tracker.bulk import chunked
 
 CLAIM_KEY_PREFIX = "claim-"
@@ -485,7 +485,8 @@ def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:
 def _review_changed(claim_id: int) -> None:
     """A rating or status of the claim changed (in the open transaction): once it commits, its
     outlets' and speakers' track records are recounted and a full recompute is sent."""
-    from claims import credibility, tasks
+    from claims import tasks
+    from claims.services import credibility
 
     credibility.track_records_request()
     tasks.refresh_track_records.delay_on_commit([claim_id])

@@ -1,6 +1,6 @@
 """From parsed values to a claim's columns: the one mapping the importer and the admin share.
 
-Plain Python on top of claims/values.py. Quantities keep what was written (`quantity_given_*`)
+Plain Python on top of claims/core/values.py. Quantities keep what was written (`quantity_given_*`)
 and the interval compared, in the predicate's unit (`quantity_low`/`quantity_high`); date
 intervals are stored as their first and last days with each end's precision.
 """
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from claims import values
+from claims.core import values
 
 # The claim columns that hold a value and its valid time, with the phrases they were read from:
 # what the importer compares and writes, and what the admin's claim form lets an editor set.

@@ -8,16 +8,16 @@ from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 from django.forms.widgets import CheckboxInput
 
+from claims.core.value_columns import VALUE_COLUMNS
+from claims.core.values import PartialDate
 from claims.models import Appearance, Claim, ValueType
-from claims.selectors import claim_reference_date
-from claims.services import (
+from claims.selectors.claims import claim_reference_date
+from claims.services.claims import (
     ClaimChangedError,
     claim_apply_as_written,
     claim_key_generate,
     claim_lock_unchanged,
 )
-from claims.value_columns import VALUE_COLUMNS
-from claims.values import PartialDate
 
 # The prefix of the claim page's appearance inline formset. Django's default for an inline is the
 # reverse accessor of its foreign key: "appearances". ClaimAdmin keeps that default.

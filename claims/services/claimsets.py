@@ -24,8 +24,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
-from claims import values
-from claims.detection import claims_changed
+from claims.core import values
+from claims.core.quotes import fold_for_quote_search, quote_occurs_in
+from claims.core.value_columns import (
+    VALUE_COLUMNS,
+    earliest_publication,
+    interval_columns,
+    quantity_columns,
+    units_disagree,
+)
 from claims.models import (
     Appearance,
     AppearanceVia,
@@ -37,15 +44,8 @@ from claims.models import (
     Stance,
     ValueType,
 )
-from claims.quotes import fold_for_quote_search, quote_occurs_in
-from claims.services import claim_versions_bump
-from claims.value_columns import (
-    VALUE_COLUMNS,
-    earliest_publication,
-    interval_columns,
-    quantity_columns,
-    units_disagree,
-)
+from claims.services.claims import claim_versions_bump
+from claims.services.detection import claims_changed
 from sources.models import (
     Entity,
     EntityAlias,

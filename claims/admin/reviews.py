@@ -1,6 +1,6 @@
 """The review part of the claim admin: ratings, status, and what the tracker knows to help.
 
-ClaimAdmin (claims/admin.py) takes ClaimReviewAdminMixin. On a claim's page everyone sees the
+ClaimAdmin (claims/admin/claims.py) takes ClaimReviewAdminMixin. On a claim's page everyone sees the
 reviewers' current ratings and their consensus, the suggested credibility grade, what blocks
 vetting and the record of status changes; a reviewer also gets a rating form and a status
 form, handed to claims.services.claim_rate and claim_status_change on save. The claim's
@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from claims.confidence import (
+from claims.core.confidence import (
     AnalyticConfidence,
     Credibility,
     CredibilitySuggestion,
@@ -23,16 +23,16 @@ from claims.confidence import (
     consensus,
     rationale_required,
 )
+from claims.core.roles import CHANGE_CLAIM_STATUS, RATE_CLAIM
 from claims.models import Claim, ClaimStatus
-from claims.roles import CHANGE_CLAIM_STATUS, RATE_CLAIM
-from claims.selectors import (
+from claims.selectors.claims import (
     claim_corroboration,
     claim_credibility_suggestion,
     claim_current_ratings,
     claim_vetting_blockers,
     independent_sources_by_claim,
 )
-from claims.services import claim_rate, claim_status_change
+from claims.services.claims import claim_rate, claim_status_change
 
 RATING_FIELDS = ("rate_likelihood", "rate_confidence", "rate_credibility", "rate_rationale")
 STATUS_FIELDS = ("new_status", "status_reason")

@@ -21,8 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.text import Truncator
 
-from claims import values
-from claims.confidence import (
+from claims.core import values
+from claims.core.confidence import (
     LIKELIHOOD_RANK,
     LIKELY_OR_HIGHER,
     Confidence,
@@ -31,12 +31,13 @@ from claims.confidence import (
     consensus,
     suggest_credibility,
 )
-from claims.corroboration import (
+from claims.core.corroboration import (
     AppearanceLink,
     CitationGraph,
     dependent_groups_explained,
     independent_source_count,
 )
+from claims.core.value_columns import earliest_publication
 from claims.models import (
     Appearance,
     AppearanceVia,
@@ -47,7 +48,6 @@ from claims.models import (
     ContradictionStatus,
     Predicate,
 )
-from claims.value_columns import earliest_publication
 from sources.models import Entity, Outlet, Source, SourceCitation
 from tracker.bulk import filter_in
 from tracker.errors import ApplicationError

@@ -45,7 +45,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from claims.confidence import LIKELIHOOD_PERCENT
+from claims.core.confidence import LIKELIHOOD_PERCENT
 from claims.models import (
     Appearance,
     AppearanceVia,
@@ -59,7 +59,7 @@ from claims.models import (
     Stance,
     TrackRecordState,
 )
-from claims.selectors import citation_graph, claims_confidence
+from claims.selectors.claims import citation_graph, claims_confidence
 from sources.models import Outlet, Source
 from tracker.bulk import filter_in
 
