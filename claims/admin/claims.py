@@ -1,8 +1,5 @@
 """Admin pages for predicates, claims, their appearances and relations, and contradiction flags."""
 
-from datetime import date
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -21,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims.admin.forms import ClaimAdminForm
 from claims.admin.reviews import ClaimReviewAdminMixin
-from claims.core import values
+from claims.core import display
 from claims.core.roles import REVIEW_CONTRADICTION
 from claims.models import (
     Appearance,
@@ -38,7 +35,6 @@ from claims.models import (
     Predicate,
     PredicateAlias,
     ReportEdition,
-    ValueType,
 )
 from claims.reports import contradictions as reports
 from claims.selectors.claims import (
@@ -217,23 +213,18 @@ class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description="value")
     def value(self, claim: Claim) -> str | None:
-        return claim_value_text(claim)
+        return display.value_text(claim)
 
     @admin.display(description="parsed value")
     def parsed_value(self, claim: Claim) -> str:
         # A read-only field shows None as "None": show the admin's empty value instead.
-        return claim_value_text(claim) or self.get_empty_value_display()
+        return display.value_text(claim) or self.get_empty_value_display()
 
     @admin.display(description="parsed valid time")
     def parsed_valid_time(self, claim: Claim) -> str:
         if claim.valid_from is None and claim.valid_to is None:
             return "not given: the claim holds when its earliest appearance was published"
-        return values.format_date_interval(
-            values.DateInterval(
-                start=_partial_date(claim.valid_from, claim.valid_from_precision),
-                end=_partial_date(claim.valid_to, claim.valid_to_precision),
-            )
-        )
+        return display.valid_time_text(claim)
 
     def save_formset(
         self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
@@ -254,92 +245,6 @@ class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         # With its appearances saved: the time it holds, its terms, and its check (on commit).
         claims_changed(claim_ids=[form.instance.pk])
-
-
-def claim_value_text(claim: Claim) -> str | None:
-    """The stored value for people: "[400, open) fighters", "2014-09 to 2014-12", "not ..."."""
-    text = _value_text(claim)
-    if text is None:
-        return None
-    return f"not {text}" if claim.negated else text
-
-
-def _value_text(claim: Claim) -> str | None:
-    if claim.value_type == ValueType.QUANTITY:
-        return _quantity_text(claim)
-    if claim.value_type == ValueType.DATE:
-        return values.format_date_interval(
-            values.DateInterval(
-                start=_partial_date(claim.date_from, claim.date_from_precision),
-                end=_partial_date(claim.date_to, claim.date_to_precision),
-            )
-        )
-    if claim.value_type == ValueType.ENTITY:
-        return str(claim.value_entity)
-    if claim.value_type == ValueType.TEXT:
-        return claim.value_text
-    return None
-
-
-def _quantity_text(claim: Claim) -> str:
-    predicate_unit = claim.predicate.unit if claim.predicate else ""
-    # Without a predicate unit nothing was converted: the figures are in the given unit.
-    unit = predicate_unit or claim.quantity_given_unit or None
-    text = _interval_text(
-        claim.quantity_low,
-        claim.quantity_high,
-        claim.quantity_low_inclusive,
-        claim.quantity_high_inclusive,
-        unit,
-    )
-    given_unit = claim.quantity_given_unit
-    if predicate_unit and given_unit and not _same_unit(given_unit, predicate_unit):
-        given = _interval_text(
-            claim.quantity_given_low,
-            claim.quantity_given_high,
-            claim.quantity_low_inclusive,
-            claim.quantity_high_inclusive,
-            given_unit,
-        )
-        text = f"{text} (given as {given})"
-    return text
-
-
-def _interval_text(
-    low: float | None,
-    high: float | None,
-    low_inclusive: bool,
-    high_inclusive: bool,
-    unit: str | None,
-) -> str:
-    try:
-        quantity = values.Quantity(
-            low=_decimal(low),
-            high=_decimal(high),
-            low_inclusive=low_inclusive,
-            high_inclusive=high_inclusive,
-        )
-    except values.ValueParseError:  # an empty interval, e.g. (5, 5): show what is stored
-        return f"{low}, {high} {unit or ''}".strip()
-    return values.format_quantity(quantity, unit)
-
-
-def _decimal(value: float | None) -> Decimal | None:
-    # Through str: Decimal(0.1) would show the float's binary expansion.
-    return None if value is None else Decimal(str(value))
-
-
-def _same_unit(a: str, b: str) -> bool:
-    try:
-        return values.normalize_unit(a) == values.normalize_unit(b)
-    except values.ValueParseError:
-        return False
-
-
-def _partial_date(day: date | None, precision: str) -> values.PartialDate | None:
-    if day is None:
-        return None
-    return values.PartialDate.from_date(day, values.Precision(precision or "day"))
 
 
 # --- appearances and relations -----------------------------------------------------------------
@@ -476,31 +381,6 @@ def open_contradictions_html(claim: Claim) -> SafeString | None:
     )
 
 
-def claim_valid_time_text(claim: Claim) -> str:
-    """The time the claim holds for people: its valid time, or else when its earliest dated
-    appearance was published (`holds_from`/`holds_to`)."""
-    if claim.valid_from is not None or claim.valid_to is not None:
-        return values.format_date_interval(
-            values.DateInterval(
-                start=_partial_date(claim.valid_from, claim.valid_from_precision),
-                end=_partial_date(claim.valid_to, claim.valid_to_precision),
-            )
-        )
-    if claim.holds_from is None and claim.holds_to is None:
-        return "not given, and no appearance is dated: at any time"
-    holds = values.format_date_interval(
-        values.DateInterval(
-            start=_partial_date(claim.holds_from, "day"), end=_partial_date(claim.holds_to, "day")
-        )
-    )
-    return f"holds when its earliest appearance was published: {holds}"
-
-
-def _published_text(source) -> str:
-    partial = _partial_date(source.published, source.published_precision)
-    return "" if partial is None else partial.isoformat()
-
-
 def _appearance_row(appearance: Appearance) -> dict[str, object]:
     source = appearance.source
     outlet = source.outlet
@@ -511,7 +391,7 @@ def _appearance_row(appearance: Appearance) -> dict[str, object]:
         "speaker": speaker,
         "source": source.title,
         "source_url": reverse("admin:sources_source_change", args=[source.pk]),
-        "published": _published_text(source),
+        "published": display.partial_date_text(source.published, source.published_precision),
         "outlet": outlet.name if outlet else "",
         "reliability": (outlet.reliability or "?") if outlet else "",
         "reliability_label": outlet.get_reliability_display() if outlet else "",
@@ -537,8 +417,8 @@ def contradiction_sides(flag: Contradiction) -> list[dict[str, object]]:
                 "label": label,
                 "claim": claim,
                 "url": _claim_url(claim.pk),
-                "value": claim_value_text(claim),
-                "valid_time": claim_valid_time_text(claim),
+                "value": display.value_text(claim),
+                "valid_time": display.valid_time_text(claim),
                 "appearances": [_appearance_row(row) for row in claim.appearances.all()],
             }
         )

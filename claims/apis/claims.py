@@ -20,7 +20,6 @@ from api.errors import Conflict
 from api.fields import KeyRelatedField
 from api.validation import validate_model
 from claims.apis.serializers import ValueSerializer, claim_value
-from claims.claim_writes import AppearanceInput, StaleClaim, claim_save
 from claims.core import quotes
 from claims.core.roles import CHANGE_CLAIM_STATUS, require_permission
 from claims.core.value_columns import VALUE_COLUMNS
@@ -32,7 +31,14 @@ from claims.selectors.claims import (
     entity_ids_named,
     predicate_ids_named,
 )
-from claims.services.claims import claim_apply_as_written, claim_key_generate, claim_status_change
+from claims.services.claims import (
+    AppearanceInput,
+    StaleClaim,
+    claim_apply_as_written,
+    claim_key_generate,
+    claim_save,
+    claim_status_change,
+)
 from sources.models import Entity, Source
 
 

@@ -10,10 +10,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import models
+from django.db.models import TextChoices
 
 
-class Likelihood(models.TextChoices):
+class Likelihood(TextChoices):
     """ICD 203 likelihood bands, from least to most likely (the order is the ranking)."""
 
     ALMOST_NO_CHANCE = "almost_no_chance", "almost no chance (1-5%)"
@@ -44,7 +44,7 @@ LIKELY_OR_HIGHER = tuple(
 )
 
 
-class AnalyticConfidence(models.TextChoices):
+class AnalyticConfidence(TextChoices):
     LOW = "low"
     MODERATE = "moderate"
     HIGH = "high"
@@ -53,7 +53,7 @@ class AnalyticConfidence(models.TextChoices):
 CONFIDENCE_RANK = {value: rank for rank, value in enumerate(AnalyticConfidence.values)}
 
 
-class Credibility(models.TextChoices):
+class Credibility(TextChoices):
     """The Admiralty information-credibility grade."""
 
     CONFIRMED = "1", "1: confirmed by other sources"

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from claims.core import display
 from claims.models import Claim, ClaimStatus, Contradiction, ValueType
 
 # Okabe-Ito colours: told apart by readers with the common colour-vision deficiencies.
@@ -384,7 +385,7 @@ def bars_for_claims(claims: Iterable[Claim], *, highlight: int | None = None) ->
             low_inclusive, high_inclusive = True, True
         else:
             continue
-        label = claim.value_as_written or _plain_interval(claim)
+        label = display.value_text(claim, style="plain", with_negation=False) or ""
         seen = set()
         for appearance in claim.appearances.all() or [None]:
             source = appearance.source if appearance else None
@@ -401,28 +402,6 @@ def bars_for_claims(claims: Iterable[Claim], *, highlight: int | None = None) ->
                 )
             )  # fmt: skip
     return bars
-
-
-def _plain_interval(claim: Claim) -> str:
-    """A value without the phrase it was written as: in the unit the source gave, if any."""
-    if claim.value_type == ValueType.DATE:
-        ends = [d.isoformat() for d in (claim.date_from, claim.date_to) if d]
-        return ends[0] if len(set(ends)) == 1 else " to ".join(ends)
-    low, high, unit = claim.quantity_low, claim.quantity_high, ""
-    if claim.quantity_given_unit and (claim.quantity_given_low, claim.quantity_given_high) != (
-        None,
-        None,
-    ):
-        low, high, unit = (
-            claim.quantity_given_low,
-            claim.quantity_given_high,
-            claim.quantity_given_unit,
-        )
-    if low is not None and low == high:
-        text = f"{low:g}"
-    else:
-        text = f"{'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}"
-    return f"{text} {unit}".strip()
 
 
 def value_chart_for(
@@ -464,7 +443,7 @@ def timeline_for(
     spans = [
         Span(
             key=claim.key,
-            row=f"{claim.predicate.name}: {_timeline_value(claim)}",
+            row=f"{claim.predicate.name}: {display.value_text(claim, style='plain')}",
             start=claim.holds_from,
             end=claim.holds_to,
             status=claim.status,
@@ -486,14 +465,6 @@ def timeline_for(
         )
     title = f"{claims[0].subject.name}: claims over time"
     return timeline_svg(chart_id=chart_id, title=title, spans=spans, conflicts=conflicts)
-
-
-def _timeline_value(claim: Claim) -> str:
-    if claim.value_type == ValueType.ENTITY and claim.value_entity is not None:
-        value = claim.value_entity.name
-    else:
-        value = claim.value_as_written or _plain_interval(claim) or claim.value_text
-    return f"not {value}" if claim.negated else value
 
 
 def _later(a: datetime.date | None, b: datetime.date | None) -> datetime.date | None:

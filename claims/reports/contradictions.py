@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
+from claims.core import display
 from claims.models import Appearance, Claim, Contradiction, ContradictionStatus, ReportEdition
 from claims.reports import charts
 from claims.selectors import claims as selectors
@@ -140,9 +141,6 @@ def report_sections(
 ):
     """The flags (as contradictions_for_report gives them) in sections by subject, groups by
     predicate, with both claims fully loaded; a fixed number of queries however many flags."""
-    # Display helpers shared with the flag's own admin page.
-    from claims.admin.claims import claim_valid_time_text, claim_value_text
-
     claim_ids = {flag.claim_a_id for flag in flags} | {flag.claim_b_id for flag in flags}
     claims = selectors.claims_with_appearances(claim_ids=claim_ids)
     independent = selectors.independent_sources_by_claim(sorted(claim_ids))
@@ -169,8 +167,8 @@ def report_sections(
             ReportSide(
                 label=label,
                 claim=claim,
-                value=claim_value_text(claim),
-                valid_time=claim_valid_time_text(claim),
+                value=display.value_text(claim),
+                valid_time=display.valid_time_text(claim),
                 independent_sources=independent.get(claim.pk, 0),
                 appearances=list(claim.appearances.all()),
             )

@@ -6,8 +6,11 @@ constraints on them (the admin does; see claims/admin/forms.py). Errors are Djan
 keyed by the claim's field names, so a form can show each on its field.
 """
 
+import datetime
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,6 +33,7 @@ from claims.core.roles import (
 from claims.core.value_columns import interval_columns, quantity_columns, units_disagree
 from claims.models import (
     Appearance,
+    AppearanceVia,
     Claim,
     ClaimRating,
     ClaimStatus,
@@ -45,7 +49,10 @@ from claims.selectors.claims import (
     claim_credibility_suggestion,
     claim_vetting_blockers,
 )
+from claims.services.detection import claims_changed
+from sources.models import Entity, Source
 from tracker.bulk import chunked
+from tracker.errors import ApplicationError
 
 CLAIM_KEY_PREFIX = "claim-"
 
@@ -490,3 +497,70 @@ def _review_changed(claim_id: int) -> None:
 
     credibility.track_records_request()
     tasks.refresh_track_records.delay_on_commit([claim_id])
+
+
+# --- a claim written whole, with its appearances (the API's claim endpoints) -----------------
+
+
+@dataclass
+class AppearanceInput:
+    source: Source
+    quote: str = ""
+    speaker: Entity | None = None
+    speaker_description: str = ""
+    stance: str = Appearance.Stance.ASSERTS
+    via: list[Source] = dataclass_field(default_factory=list)
+
+
+class StaleClaim(ApplicationError):
+    """The claim changed since the version the writer read."""
+
+
+def claim_save(
+    *,
+    claim: Claim,
+    appearances: list[AppearanceInput] | None,
+    expected_updated_at: datetime.datetime | None = None,
+) -> Claim:
+    """Save a validated claim and, when given, replace its appearances; then have its
+    contradiction check (and derived columns) run on commit (claims_changed).
+
+    `expected_updated_at`: the version the writer read; if the stored claim has changed since,
+    StaleClaim is raised and nothing is written.
+    """
+    with transaction.atomic():
+        if claim.pk is not None:
+            # Locked so that a concurrent write cannot slip between the version check and the
+            # save, and two appearance replacements do not interleave.
+            stored = Claim.objects.select_for_update().only("updated_at").get(pk=claim.pk)
+            if expected_updated_at is not None and stored.updated_at != expected_updated_at:
+                raise StaleClaim(
+                    f"claim {claim.key} changed at {stored.updated_at.isoformat()}, after the "
+                    f"version sent ({expected_updated_at.isoformat()}): read it again"
+                )
+        claim.save()
+        if appearances is not None:
+            Appearance.objects.filter(claim=claim).delete()
+            rows = Appearance.objects.bulk_create(
+                [
+                    Appearance(
+                        claim=claim,
+                        position=position,
+                        source=a.source,
+                        quote=a.quote,
+                        speaker=a.speaker,
+                        speaker_description=a.speaker_description,
+                        stance=a.stance,
+                    )
+                    for position, a in enumerate(appearances)
+                ]
+            )
+            AppearanceVia.objects.bulk_create(
+                [
+                    AppearanceVia(appearance=row, source=source)
+                    for row, a in zip(rows, appearances, strict=True)
+                    for source in dict.fromkeys(a.via)
+                ]
+            )
+        claims_changed(claim_ids=[claim.pk])
+    return claim

@@ -31,7 +31,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from claims.core import text_compare, values
+from claims.core import display, text_compare, values
 from claims.core.contradictions import (
     DETECTOR as STRUCTURED_DETECTOR,
 )
@@ -378,69 +378,6 @@ def _fingerprint(a: dict, b: dict) -> str:
     return digest.hexdigest()
 
 
-def describe_value(claim: dict) -> str:
-    """A claim's value as a reviewer reads it: "at least 400 fighters", "not Islamic State"."""
-    value_type = claim["value_type"]
-    if value_type == ValueType.QUANTITY:
-        text = _describe_quantity(claim)
-    elif value_type == ValueType.DATE:
-        text = claim["value_as_written"] or _describe_dates(
-            claim["date_from"],
-            claim["date_from_precision"],
-            claim["date_to"],
-            claim["date_to_precision"],
-        )
-    elif value_type == ValueType.ENTITY:
-        text = claim["value_entity__name"] or "?"
-    else:
-        text = claim["value_as_written"] or "?"
-    return f"not {text}" if claim["negated"] else text
-
-
-def _describe_quantity(claim: dict) -> str:
-    unit = claim["quantity_given_unit"] or claim["predicate__unit"] or ""
-    written = claim["value_as_written"]
-    if written:
-        words = {w.strip(".,").lower() for w in written.split()}
-        if unit and not _mentions_unit(words, unit):
-            return f"{written} {unit}"
-        return written
-    low, high = claim["quantity_given_low"], claim["quantity_given_high"]
-    if low is not None and low == high:
-        return f"{_number(low)} {unit}".strip()
-    quantity = values.Quantity(
-        low=None if low is None else str(low),
-        high=None if high is None else str(high),
-        low_inclusive=claim["quantity_low_inclusive"],
-        high_inclusive=claim["quantity_high_inclusive"],
-    )
-    return values.format_quantity(quantity, unit or None)
-
-
-def _mentions_unit(words: set[str], unit: str) -> bool:
-    try:
-        wanted = values.normalize_unit(unit)
-        return any(values.normalize_unit(w) == wanted for w in words if w.isalpha() or w == "%")
-    except values.ValueParseError:
-        return unit.lower() in words
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _partial(day, precision: str) -> values.PartialDate | None:
-    day = _as_date(day)
-    if day is None:
-        return None
-    return values.PartialDate.from_date(day, values.Precision(precision or "day"))
-
-
-def _describe_dates(start, start_precision, end, end_precision) -> str:
-    interval = values.DateInterval(_partial(start, start_precision), _partial(end, end_precision))
-    return values.format_date_interval(interval)
-
-
 def _describe_period(start, end) -> str:
     """A stretch of days as briefly as it can be said: "2015-07", "2015", "2015-06-25"."""
     start, end = _as_date(start), _as_date(end)
@@ -474,7 +411,8 @@ def explain_structured(a: dict, b: dict) -> str:
         start = max(filter(None, map(_as_date, (a["holds_from"], b["holds_from"]))), default=None)
         end = min(filter(None, map(_as_date, (a["holds_to"], b["holds_to"]))), default=None)
         context += f", both holding {_describe_period(start, end)}"
-    return f"{describe_value(a)} vs {describe_value(b)} — {context}"
+    said_a, said_b = (display.value_text(claim, style="written") for claim in (a, b))
+    return f"{said_a} vs {said_b} — {context}"
 
 
 def _display_rows(claim_ids: Iterable[int]) -> dict[int, dict]:
