@@ -182,14 +182,11 @@ class OutletAdmin(SimpleHistoryAdmin):
         return readonly if request.user.has_perm(GRADE_OUTLET) else (*readonly, "reliability")
 
     def save_model(self, request: HttpRequest, obj: Outlet, form, change: bool) -> None:
+        # The grade is handed on only when changed: the service checks who may grade.
         graded = "reliability" in form.changed_data
-        reliability = obj.reliability
-        if graded:  # the grade goes through its service, which checks the permission
-            obj.reliability = form.initial.get("reliability", "") if change else ""
-        super().save_model(request, obj, form, change)
-        if graded:
-            services.outlet_grade(by=request.user, outlet_id=obj.pk, reliability=reliability)
-            obj.reliability = reliability
+        services.outlet_save(
+            by=request.user, outlet=obj, reliability=obj.reliability if graded else None
+        )
 
 
 # --- entities ----------------------------------------------------------------------------------
@@ -268,6 +265,9 @@ class EntityAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     )
     readonly_fields = ("normalized_name", "speaker_record", "speaker_truth_score")
     inlines = [EntityAliasInline]
+
+    def save_model(self, request: HttpRequest, obj: Entity, form, change: bool) -> None:
+        services.entity_save(by=request.user, entity=obj)  # its aliases: the inline's rows
 
     @admin.display(description="as a speaker", ordering="speaker_track_record__score")
     def speaker_record(self, entity: Entity) -> str:
@@ -402,6 +402,10 @@ class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     )
     readonly_fields = ("normalized_url",)
     inlines = [SourceCitationInline]
+
+    def save_model(self, request: HttpRequest, obj: Source, form, change: bool) -> None:
+        # A new publication date re-checks the claims that appear in the source (the service).
+        services.source_save(by=request.user, source=obj)
 
     @admin.display(description="reliability", ordering="outlet__reliability")
     def outlet_reliability(self, source: Source) -> str | None:

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims.admin.forms import ClaimAdminForm
+from claims.admin.forms import AppearanceFormSet, ClaimAdminForm
 from claims.admin.reviews import ClaimReviewAdminMixin
 from claims.core import display
 from claims.core.roles import REVIEW_CONTRADICTION
@@ -44,11 +43,14 @@ from claims.selectors.claims import (
 )
 from claims.services.claims import (
     claim_appearance_positions_assign,
+    claim_save,
     contradiction_confirm,
     contradiction_dismiss,
     contradiction_resolve,
     predicate_alias_normalize,
     predicate_names_normalize,
+    predicate_save,
+    relation_save,
 )
 from claims.services.detection import claims_changed
 from sources.admin import ComputedColumnsForm, NormalizedAliasInline, NormalizedSearchMixin
@@ -99,6 +101,9 @@ class PredicateAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     readonly_fields = ("normalized_name",)
     inlines = [PredicateAliasInline]
 
+    def save_model(self, request: HttpRequest, obj: Predicate, form, change: bool) -> None:
+        predicate_save(by=request.user, predicate=obj)
+
 
 # --- claims ------------------------------------------------------------------------------------
 
@@ -113,6 +118,7 @@ def outlet_with_reliability(appearance: Appearance) -> str | None:
 
 class AppearanceInline(admin.TabularInline):
     model = Appearance
+    formset = AppearanceFormSet
     fields = ("source", "outlet", "quote", "speaker", "speaker_description", "stance")
     readonly_fields = ("outlet",)
     autocomplete_fields = ("source", "speaker")
@@ -226,25 +232,26 @@ class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
             return "not given: the claim holds when its earliest appearance was published"
         return display.valid_time_text(claim)
 
-    def save_formset(
-        self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
+    def save_model(
+        self, request: HttpRequest, obj: Claim, form: forms.ModelForm, change: bool
     ) -> None:
-        if formset.model is Appearance:
-            # Rows the formset will create, as BaseModelFormSet.save_new_objects picks them.
-            new = [
-                row.instance
-                for row in formset.extra_forms
-                if row.has_changed() and not row.cleaned_data.get("DELETE")
-            ]
-            claim_appearance_positions_assign(claim=form.instance, appearances=new)
-        super().save_formset(request, form, formset, change)
+        """Nothing yet: the claim is written with its appearances by claim_save (save_related)."""
 
     def save_related(
         self, request: HttpRequest, form: forms.ModelForm, formsets, change: bool
     ) -> None:
-        super().save_related(request, form, formsets, change)
-        # With its appearances saved: the time it holds, its terms, and its check (on commit).
-        claims_changed(claim_ids=[form.instance.pk])
+        appearances = next(f for f in formsets if isinstance(f, AppearanceFormSet))
+        rows = appearances.appearance_inputs()
+        claim_save(
+            by=request.user,
+            claim=form.instance,
+            appearances=[a for _, a in rows],
+            expected_version=form.cleaned_data.get("loaded_version"),
+        )
+        appearances.record_changes(rows)
+        # The rest (the review mixin's rating and status) after the claim is saved.
+        others = [f for f in formsets if f is not appearances]
+        super().save_related(request, form, others, change)
 
 
 # --- appearances and relations -----------------------------------------------------------------
@@ -314,6 +321,9 @@ class ClaimRelationAdmin(admin.ModelAdmin):
     search_fields = ("from_claim__text", "from_claim__key", "to_claim__text", "to_claim__key")
     autocomplete_fields = ("from_claim", "to_claim")
     fields = ("from_claim", "type", "to_claim", "note")
+
+    def save_model(self, request: HttpRequest, obj: ClaimRelation, form, change: bool) -> None:
+        relation_save(by=request.user, relation=obj)
 
 
 # Alias and via rows are edited inline under their predicate or appearance; these pages list

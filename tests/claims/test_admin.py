@@ -269,7 +269,7 @@ def test_relative_date_is_read_against_the_source_of_an_appearance_in_the_same_p
     predicate = PredicateFactory(value_type="date", unit="")
     source = SourceFactory(published=datetime.date(2015, 6, 25), published_precision=Precision.DAY)
     data = claim_post(
-        {"source": source.pk, "quote": "late last year"},
+        {"source": source.pk, "quote": "a commander said"},
         predicate=predicate.pk,
         value_as_written="late last year",
     )
