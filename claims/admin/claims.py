@@ -44,9 +44,7 @@ from claims.selectors.claims import (
 from claims.services.claims import (
     claim_appearance_positions_assign,
     claim_save,
-    contradiction_confirm,
-    contradiction_dismiss,
-    contradiction_resolve,
+    contradiction_decide,
     predicate_alias_normalize,
     predicate_names_normalize,
     predicate_save,
@@ -357,6 +355,12 @@ DECISION_DISMISS = "dismiss"
 DECISION_REFUTE_A = "refute_a"
 DECISION_REFUTE_B = "refute_b"
 DISMISS_REASON_REQUIRED = "Say why the flag is dismissed."
+DECISION_STATUS = {
+    DECISION_CONFIRM: ContradictionStatus.CONFIRMED,
+    DECISION_DISMISS: ContradictionStatus.DISMISSED,
+    DECISION_REFUTE_A: ContradictionStatus.RESOLVED,
+    DECISION_REFUTE_B: ContradictionStatus.RESOLVED,
+}
 
 # The flag list's order: open flags first, then by subject (claim A's, else claim B's).
 OPEN_FIRST = Case(When(status=ContradictionStatus.OPEN, then=Value(0)), default=Value(1))
@@ -628,16 +632,16 @@ class ContradictionAdmin(SimpleHistoryAdmin):
         self, request: HttpRequest, obj: Contradiction, form: forms.ModelForm, change: bool
     ) -> None:
         decision = form.cleaned_data.get("decision")
-        review = {"contradiction_id": obj.pk, "by": request.user}
-        if decision == DECISION_CONFIRM:
-            contradiction_confirm(**review)
-        elif decision == DECISION_DISMISS:
-            contradiction_dismiss(**review, reason=form.cleaned_data["reason"])
-        elif decision in (DECISION_REFUTE_A, DECISION_REFUTE_B):
-            refuted = obj.claim_a_id if decision == DECISION_REFUTE_A else obj.claim_b_id
-            contradiction_resolve(**review, refuted_claim_id=refuted)
-        else:
+        if not decision:
             return
+        refuted = {DECISION_REFUTE_A: obj.claim_a_id, DECISION_REFUTE_B: obj.claim_b_id}
+        contradiction_decide(
+            by=request.user,
+            contradiction_id=obj.pk,
+            status=DECISION_STATUS[decision],
+            reason=form.cleaned_data.get("reason", ""),
+            refuted_claim_id=refuted.get(decision),
+        )
         obj.refresh_from_db()  # for the change message and the history entry
 
     @admin.display(description="explanation", ordering="explanation")
@@ -661,7 +665,9 @@ class ContradictionAdmin(SimpleHistoryAdmin):
         ids = list(queryset.values_list("pk", "status"))
         changed = [pk for pk, status in ids if status != ContradictionStatus.CONFIRMED]
         for pk in changed:
-            contradiction_confirm(contradiction_id=pk, by=request.user)
+            contradiction_decide(
+                by=request.user, contradiction_id=pk, status=ContradictionStatus.CONFIRMED
+            )
         self.message_user(request, _count_message(changed, ids, "confirmed"), messages.SUCCESS)
 
     @admin.action(description="Dismiss selected (asks for a reason)", permissions=["change"])
@@ -671,8 +677,11 @@ class ContradictionAdmin(SimpleHistoryAdmin):
             ids = list(queryset.values_list("pk", "status"))
             changed = [pk for pk, status in ids if status != ContradictionStatus.DISMISSED]
             for pk in changed:
-                contradiction_dismiss(
-                    contradiction_id=pk, by=request.user, reason=form.cleaned_data["reason"]
+                contradiction_decide(
+                    by=request.user,
+                    contradiction_id=pk,
+                    status=ContradictionStatus.DISMISSED,
+                    reason=form.cleaned_data["reason"],
                 )
             self.message_user(request, _count_message(changed, ids, "dismissed"), messages.SUCCESS)
             return None  # back to the list

@@ -377,49 +377,55 @@ def _decide(flag: Contradiction, status: str, by, reason: str = "") -> None:
     )
 
 
-def contradiction_confirm(*, contradiction_id: int, by) -> Contradiction:
-    """The reviewer agrees the two claims cannot both be true; it stays on the record."""
-    require_permission(by, REVIEW_CONTRADICTION)
-    with transaction.atomic():
-        flag = _flag_for_review(contradiction_id)
-        _decide(flag, ContradictionStatus.CONFIRMED, by)
-    return flag
+def contradiction_decide(
+    *, by, contradiction_id: int, status: str, reason: str = "", refuted_claim_id: int | None = None
+) -> Contradiction:
+    """A reviewer's decision on a contradiction flag, from the admin or the API.
 
+    `status` is one of:
+    - "confirmed": the two claims cannot both be true; the flag stays on the record.
+    - "dismissed": a false alarm, with the reviewer's `reason`; detection will not reopen it
+      unless one of the two claims changes.
+    - "resolved": one of its two claims, `refuted_claim_id`, is marked refuted (kept, never
+      deleted); the status change is recorded like any other, the flag as its reason.
 
-def contradiction_dismiss(*, contradiction_id: int, by, reason: str) -> Contradiction:
-    """A false alarm, with the reviewer's reason. Detection will not reopen it unless one of the
-    two claims changes."""
+    Raises PermissionDenied for a user who may not decide on flags, ValidationError by field
+    (`status`, `dismissed_reason`, `refuted_claim`) for a decision that cannot be made.
+    """
     require_permission(by, REVIEW_CONTRADICTION)
+    decisions = (
+        ContradictionStatus.CONFIRMED,
+        ContradictionStatus.DISMISSED,
+        ContradictionStatus.RESOLVED,
+    )
+    if status not in decisions:
+        raise ValidationError({"status": f"{status!r} is not one of {', '.join(decisions)}"})
     reason = reason.strip()
-    if not reason:
+    if status == ContradictionStatus.DISMISSED and not reason:
         raise ValidationError({"dismissed_reason": "Say why the flag is dismissed."})
+    if status == ContradictionStatus.RESOLVED and refuted_claim_id is None:
+        raise ValidationError({"refuted_claim": "Name the claim found false."})
     with transaction.atomic():
         flag = _flag_for_review(contradiction_id)
-        _decide(flag, ContradictionStatus.DISMISSED, by, reason)
-    return flag
-
-
-def contradiction_resolve(*, contradiction_id: int, by, refuted_claim_id: int) -> Contradiction:
-    """Settle the flag by marking one of its two claims refuted (kept, never deleted); the
-    status change is recorded like any other, the flag as its reason."""
-    require_permission(by, REVIEW_CONTRADICTION)
-    with transaction.atomic():
-        flag = _flag_for_review(contradiction_id)
-        if refuted_claim_id not in (flag.claim_a_id, flag.claim_b_id):
-            raise ValidationError(
-                f"claim {refuted_claim_id} is not one of the two claims of flag {flag.pk}"
-            )
-        claim = Claim.objects.select_for_update().get(pk=refuted_claim_id)
-        other = flag.claim_b if claim.pk == flag.claim_a_id else flag.claim_a
-        if claim.status != ClaimStatus.REFUTED:
-            _status_set(
-                claim,
-                ClaimStatus.REFUTED,
-                by=by,
-                reason=f"resolves contradiction flag {flag.pk} with {other.key}: "
-                f"{flag.explanation}",
-            )
-        _decide(flag, ContradictionStatus.RESOLVED, by)
+        if status == ContradictionStatus.RESOLVED:
+            if refuted_claim_id not in (flag.claim_a_id, flag.claim_b_id):
+                raise ValidationError(
+                    {
+                        "refuted_claim": f"claim {refuted_claim_id} is not one of the two claims "
+                        f"of flag {flag.pk}"
+                    }
+                )
+            claim = Claim.objects.select_for_update().get(pk=refuted_claim_id)
+            other = flag.claim_b if claim.pk == flag.claim_a_id else flag.claim_a
+            if claim.status != ClaimStatus.REFUTED:
+                _status_set(
+                    claim,
+                    ClaimStatus.REFUTED,
+                    by=by,
+                    reason=f"resolves contradiction flag {flag.pk} with {other.key}: "
+                    f"{flag.explanation}",
+                )
+        _decide(flag, status, by, reason if status == ContradictionStatus.DISMISSED else "")
     return flag
 
 
