@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.core.roles import GRADE_OUTLET
@@ -28,6 +28,26 @@ from claims.core.values import (
 from sources import services
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
 from sources.url_normalization import normalize_url
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin with its history pages for reading only.
+
+    Its "revert" form saves a past version straight through the form, past the services (no
+    version check, no role check on a grade, no re-check of contradictions), and a POST to its
+    list page was a 500: both answer a POST with 405. To go back to an old version, its values
+    are entered on the change page, which saves through the services.
+    """
+
+    def history_view(self, request: HttpRequest, object_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ComputedColumnsForm(forms.ModelForm):
@@ -138,7 +158,7 @@ def truth_score_text(record) -> str:
 
 
 @admin.register(Outlet)
-class OutletAdmin(SimpleHistoryAdmin):
+class OutletAdmin(HistoryAdmin):
     list_display = (
         "name",
         "key",

@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
-from simple_history.admin import SimpleHistoryAdmin
 
-from claims.admin.forms import AppearanceFormSet, ClaimAdminForm
+from claims.admin.forms import AppearanceAdminForm, AppearanceFormSet, ClaimAdminForm
 from claims.admin.reviews import ClaimReviewAdminMixin
 from claims.core import display
 from claims.core.roles import REVIEW_CONTRADICTION
@@ -42,7 +41,7 @@ from claims.selectors.claims import (
     contradictions_for_report,
 )
 from claims.services.claims import (
-    claim_appearance_positions_assign,
+    AppearanceInput,
     claim_save,
     contradiction_decide,
     predicate_alias_normalize,
@@ -50,8 +49,12 @@ from claims.services.claims import (
     predicate_save,
     relation_save,
 )
-from claims.services.detection import claims_changed
-from sources.admin import ComputedColumnsForm, NormalizedAliasInline, NormalizedSearchMixin
+from sources.admin import (
+    ComputedColumnsForm,
+    HistoryAdmin,
+    NormalizedAliasInline,
+    NormalizedSearchMixin,
+)
 from sources.models import Entity, Outlet
 from tracker.errors import ApplicationError
 
@@ -134,7 +137,7 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(ClaimReviewAdminMixin, HistoryAdmin):
     form = ClaimAdminForm
     list_display = ("key", "short_text", "subject", "predicate", "value", "status")
     list_select_related = ("subject", "predicate", "value_entity")
@@ -263,8 +266,21 @@ class AppearanceViaInline(admin.TabularInline):
     extra = 1
 
 
+def _via_sources(formset) -> list:
+    return [
+        form.cleaned_data["source"]
+        for form in formset.forms
+        if form.cleaned_data.get("source") and not formset._should_delete_form(form)
+    ]
+
+
+def _claim_of(appearance: Appearance) -> Claim:
+    return Claim.objects.get(pk=appearance.claim_id)
+
+
 @admin.register(Appearance)
-class AppearanceAdmin(SimpleHistoryAdmin):
+class AppearanceAdmin(HistoryAdmin):
+    form = AppearanceAdminForm
     list_display = ("claim_text", "source", "outlet", "stance", "speaker")
     list_select_related = ("claim", "source__outlet", "speaker")
     list_filter = ("stance", "source__outlet__reliability")
@@ -287,20 +303,30 @@ class AppearanceAdmin(SimpleHistoryAdmin):
     def save_model(
         self, request: HttpRequest, obj: Appearance, form: forms.ModelForm, change: bool
     ) -> None:
-        if not change:
-            claim_appearance_positions_assign(claim=obj.claim, appearances=[obj])
-        super().save_model(request, obj, form, change)
-        # A new first appearance can move the time the claim holds.
-        claims_changed(claim_ids=[obj.claim_id])
+        """Nothing yet: written with its via sources through claim_save (save_related)."""
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets, change: bool
+    ) -> None:
+        via = next(f for f in formsets if f.model is AppearanceVia)
+        sent = form.appearance_input(via=_via_sources(via) if via.has_changed() else None)
+        claim_save(by=request.user, claim=_claim_of(form.instance), appearances=[sent])
+        form.instance = sent.saved  # for the change message and the redirect
+        via.new_objects, via.changed_objects, via.deleted_objects = [], [], []
 
     def delete_model(self, request: HttpRequest, obj: Appearance) -> None:
-        super().delete_model(request, obj)
-        claims_changed(claim_ids=[obj.claim_id])
+        self.delete_queryset(request, Appearance.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
-        claim_ids = list(queryset.values_list("claim_id", flat=True))
-        super().delete_queryset(request, queryset)
-        claims_changed(claim_ids=claim_ids)
+        by_claim: dict[int, list[int]] = {}
+        for pk, claim_id in queryset.values_list("pk", "claim_id"):
+            by_claim.setdefault(claim_id, []).append(pk)
+        for claim_id, ids in by_claim.items():
+            claim_save(
+                by=request.user,
+                claim=Claim.objects.get(pk=claim_id),
+                appearances=[AppearanceInput(source=None, id=pk, delete=True) for pk in ids],
+            )
 
     @admin.display(description="claim", ordering="claim__text")
     def claim_text(self, appearance: Appearance) -> str:
@@ -341,10 +367,20 @@ class PredicateAliasAdmin(admin.ModelAdmin):
 
 @admin.register(AppearanceVia)
 class AppearanceViaAdmin(admin.ModelAdmin):
+    """For reading: via sources are changed on their appearance's page, through claim_save."""
+
     list_display = ("appearance", "source")
     list_select_related = ("appearance", "source")
     search_fields = ("source__title", "source__key", "appearance__claim__key")
-    autocomplete_fields = ("appearance", "source")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 # --- contradiction flags -----------------------------------------------------------------------
@@ -542,7 +578,7 @@ class ContradictionOutletFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contradiction)
-class ContradictionAdmin(SimpleHistoryAdmin):
+class ContradictionAdmin(HistoryAdmin):
     """Flags come only from detection: reviewers confirm, dismiss or resolve them here."""
 
     form = ContradictionReviewForm
@@ -922,7 +958,7 @@ class ReportEditionAdmin(admin.ModelAdmin):
 # --- review records ----------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(HistoryAdmin):
     """Rows the services write: listed and read here, changed only through the claim's page."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -253,3 +253,37 @@ def _appearance_error_place(path: str) -> tuple[int, str]:
     """`appearances[2].quote` -> (2, "quote")."""
     head, _, field = path.partition("].")
     return int(head.removeprefix("appearances[")), field
+
+
+class AppearanceAdminForm(forms.ModelForm):
+    """An appearance on its own page, checked by claim_appearances_validate as claim_save will
+    write it (its quote in the source's text, ...), each error on its field."""
+
+    class Meta:
+        model = Appearance
+        fields = ("claim", "source", "quote", "speaker", "speaker_description", "stance")
+
+    def appearance_input(self, via=None) -> AppearanceInput:
+        data = self.cleaned_data
+        return AppearanceInput(
+            source=data.get("source"),
+            quote=data.get("quote", ""),
+            speaker=data.get("speaker"),
+            speaker_description=data.get("speaker_description", ""),
+            stance=data.get("stance") or Appearance.Stance.ASSERTS,
+            via=via,
+            id=self.instance.pk,
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        claim = cleaned.get("claim") or (self.instance.claim if self.instance.claim_id else None)
+        if self.errors or claim is None:
+            return cleaned
+        try:
+            claim_appearances_validate(claim=claim, appearances=[self.appearance_input()])
+        except ValidationError as error:
+            for path, messages in error.message_dict.items():
+                field = _appearance_error_place(path)[1]
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned

@@ -9,6 +9,7 @@ keyed by the claim's field names, so a form can show each on its field.
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -160,21 +161,6 @@ def claim_apply_as_written(*, claim: Claim, reference: values.PartialDate | None
             errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
-
-
-def claim_appearance_positions_assign(*, claim: Claim, appearances: Sequence[Appearance]) -> None:
-    """Number new appearances of a saved claim after its existing ones, in the order given.
-
-    Sets `position` in memory; the caller saves the appearances in the same transaction.
-    """
-    with transaction.atomic():
-        # Two editors adding appearances to one claim at once would both read the same last
-        # position and collide on claims_appearance_unique_position: lock the claim first.
-        Claim.objects.select_for_update().only("pk").get(pk=claim.pk)
-        last = Appearance.objects.filter(claim=claim).aggregate(last=Max("position"))["last"]
-        first = 0 if last is None else last + 1
-        for offset, appearance in enumerate(appearances):
-            appearance.position = first + offset
 
 
 # --- lost-update protection ---------------------------------------------------------------------
@@ -568,6 +554,8 @@ class AppearanceInput:
     via: list[Source] | None = None
     id: int | None = None
     delete: bool = False
+    # The row as written, set by claim_save.
+    saved: Appearance | None = dataclass_field(default=None, repr=False, compare=False)
 
 
 # The value columns that hold numbers: Infinity and NaN are refused on each.
@@ -792,6 +780,7 @@ def _appearances_write(
             row.position, position = position, position + 1
         row._history_user = by
         row.save()
+        sent.saved = row
         if sent.via is not None:
             AppearanceVia.objects.filter(appearance=row).delete()
             AppearanceVia.objects.bulk_create(
