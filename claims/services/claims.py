@@ -589,7 +589,9 @@ def claim_fields_validate(*, claim: Claim, reference: values.PartialDate | None)
         try:
             require_finite(getattr(claim, column), column)
         except ValueError as error:
-            errors.setdefault(column, []).append(ValidationError(str(error), code="not_finite"))
+            # Read from the phrase, the number is the phrase's fault: say so on it.
+            field = "value_as_written" if claim.value_as_written else column
+            errors.setdefault(field, []).append(ValidationError(str(error), code="not_finite"))
     if errors:  # the constraints would only repeat what is wrong, on columns half filled
         raise ValidationError(errors)
     model_validate(claim, exclude=_DERIVED_COLUMNS)
