@@ -1,9 +1,16 @@
-"""Writes to predicates, claims and their appearances.
+"""Writes to predicates, claims, their appearances and relations, their reviews and flags.
 
-The `*_normalize` and `claim_apply_as_written` functions fill columns of an instance in memory
-and leave saving to the caller, so that a form can fill them before it validates the
-constraints on them (the admin does; see claims/admin/forms.py). Errors are Django ValidationErrors
-keyed by the claim's field names, so a form can show each on its field.
+A service is the one door for a change, whichever channel (admin form, API serializer,
+command) asks for it. It owns: the transaction (and the row lock a read-then-write race
+needs); the role check (claims/core/roles.py); every validation, raised as one Django
+ValidationError keyed by the field a writer entered (`text`, `appearances[2].quote`), so the
+admin shows each on its field and the API answers 400 at its path (409 for a taken key or a
+stale version); the derived columns (value columns parsed from phrases, the time a claim holds,
+its wording index); the version bump and the refusal of a write that read an older version;
+the history entry with the acting user; the return of a vetted claim to review on a material
+change (claims/core/claim_changes.py); and the contradiction check sent on commit
+(claims_changed). Channels fill a record's fields and call these; they write nothing
+themselves. The claimset import uses the bulk forms (claimsets.py).
 """
 
 import uuid
@@ -351,6 +358,7 @@ def _decide(flag: Contradiction, status: str, by, reason: str = "") -> None:
     flag.status_changed_at = timezone.now()
     # The claims as the reviewer saw them: a dismissal stands until one of them changes.
     flag.reviewed_fingerprint = flag.fingerprint
+    flag._history_user = by  # simple-history: who, also when no request is around
     flag.save(
         update_fields=[
             "status",
@@ -467,8 +475,9 @@ def claim_rate(
         if previous is not None:
             # save(), not update(): the history of the superseded rating records it.
             previous.superseded_at = now
+            previous._history_user = by
             previous.save(update_fields=["superseded_at"])
-        rating = ClaimRating.objects.create(
+        rating = ClaimRating(
             claim=claim,
             reviewer=by,
             likelihood=likelihood,
@@ -477,6 +486,8 @@ def claim_rate(
             suggested_credibility=suggested,
             rationale=rationale,
         )
+        rating._history_user = by
+        rating.save()
         _review_changed(claim.pk)
     return rating
 
@@ -520,6 +531,8 @@ def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:
     # The claim is locked (the caller's select_for_update): a plain increment is safe, and an
     # edit form loaded before this change is refused (claim_lock_unchanged).
     claim.version += 1
+    claim._history_user = by
+    claim._change_reason = reason
     claim.save(update_fields=["status", "version", "updated_at"])
     _review_changed(claim.pk)
 
