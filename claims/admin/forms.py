@@ -126,11 +126,12 @@ class ClaimAdminForm(forms.ModelForm):
         # the service works on a claim, with its predicate and phrases as submitted.
         claim = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
         try:
-            claim_fields_validate(claim=claim, reference=self._reference_date(claim))
+            # The model's constraints: checked by ModelForm after clean(), each on its field.
+            claim_fields_validate(
+                claim=claim, reference=self._reference_date(claim), constraints=False
+            )
         except ValidationError as error:
             for field, messages in error.message_dict.items():
-                if field in self.fields and field in self.errors:
-                    continue  # said already by the field's own check
                 self.add_error(field if field in self.fields else None, messages)
             return
         for name in VALUE_COLUMNS:

@@ -582,13 +582,16 @@ def appearance_path(index: int, field: str) -> str:
     return f"appearances[{index}].{field}"
 
 
-def claim_fields_validate(*, claim: Claim, reference: values.PartialDate | None) -> None:
+def claim_fields_validate(
+    *, claim: Claim, reference: values.PartialDate | None, constraints: bool = True
+) -> None:
     """Fill the claim's derived value columns from what was written and check every field.
 
     Parses the phrases (claim_apply_as_written, read against `reference`), refuses numbers that
     are not finite, and runs every field check and constraint of the model. Raises one
     ValidationError keyed by the claim's field names with every problem found (a key another
-    claim holds has code `unique`). The admin's form runs it on clean; claim_save runs it again.
+    claim holds has code `unique`). The admin's form runs it on clean without `constraints`
+    (a ModelForm checks those itself, each on its field); claim_save runs it all again.
     """
     claim.key = claim.key.strip()
     if not claim.key and claim._state.adding:
@@ -607,7 +610,8 @@ def claim_fields_validate(*, claim: Claim, reference: values.PartialDate | None)
             errors.setdefault(field, []).append(ValidationError(str(error), code="not_finite"))
     if errors:  # the constraints would only repeat what is wrong, on columns half filled
         raise ValidationError(errors)
-    model_validate(claim, exclude=_DERIVED_COLUMNS)
+    if constraints:
+        model_validate(claim, exclude=_DERIVED_COLUMNS)
 
 
 def claim_appearances_validate(
