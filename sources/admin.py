@@ -105,6 +105,42 @@ class NormalizedAliasFormSet(forms.BaseInlineFormSet):
                 )
             names_by_normalized[normalized] = name
 
+    def alias_names(self) -> list[str]:
+        """Every alias the record keeps once this POST is saved: its service replaces them."""
+        return [
+            form.cleaned_data["name"]
+            for form in self.forms
+            if form.cleaned_data.get("name") and not self._should_delete_form(form)
+        ]
+
+    def record_changes(self) -> None:
+        """What ModelAdmin's change message reads from a formset that saved itself."""
+        self.new_objects = [f.instance for f in self.extra_forms if f.has_changed()]
+        self.changed_objects = [
+            (f.instance, f.changed_data)
+            for f in self.initial_forms
+            if f.has_changed() and not self._should_delete_form(f)
+        ]
+        self.deleted_objects = [f.instance for f in self.deleted_forms]
+
+
+class SavedWithAliasesMixin:
+    """A ModelAdmin whose record and alias inline are written by one service call
+    (`save_with_aliases`), which replaces the aliases; any other inline is saved as usual."""
+
+    def save_with_aliases(self, request: HttpRequest, record, aliases: list[str]) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        """Nothing yet: written with its aliases in save_related."""
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        aliases = next(f for f in formsets if isinstance(f, NormalizedAliasFormSet))
+        self.save_with_aliases(request, form.instance, aliases.alias_names())
+        aliases.record_changes()
+        others = [f for f in formsets if f is not aliases]
+        super().save_related(request, form, others, change)  # type: ignore[misc]
+
 
 class NormalizedSearchMixin:
     """Admin search that also matches the normalized columns against the normalized term.
@@ -257,7 +293,7 @@ class EntityAliasInline(NormalizedAliasInline):
 
 
 @admin.register(Entity)
-class EntityAdmin(NormalizedSearchMixin, admin.ModelAdmin):
+class EntityAdmin(SavedWithAliasesMixin, NormalizedSearchMixin, admin.ModelAdmin):
     form = EntityForm
     list_display = (
         "name",
@@ -286,8 +322,8 @@ class EntityAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     readonly_fields = ("normalized_name", "speaker_record", "speaker_truth_score")
     inlines = [EntityAliasInline]
 
-    def save_model(self, request: HttpRequest, obj: Entity, form, change: bool) -> None:
-        services.entity_save(by=request.user, entity=obj)  # its aliases: the inline's rows
+    def save_with_aliases(self, request: HttpRequest, record: Entity, aliases: list[str]) -> None:
+        services.entity_save(by=request.user, entity=record, aliases=aliases)
 
     @admin.display(description="as a speaker", ordering="speaker_track_record__score")
     def speaker_record(self, entity: Entity) -> str:

@@ -61,6 +61,20 @@ def source_published_set(*, source: Source, published: PartialDate | None) -> No
     source.published_precision = Precision(published.precision.value)
 
 
+def alias_errors(rows: Sequence) -> dict[str, list[str]]:
+    """What is wrong with a record's aliases, each normalized, at `aliases[i]`: one without
+    letters or digits, or one that is another once normalized ("ISIS", "Isis")."""
+    errors: dict[str, list[str]] = {}
+    seen: dict[str, str] = {}
+    for index, row in enumerate(rows):
+        if not row.normalized:
+            errors[f"aliases[{index}]"] = ["has no letters or digits."]
+        elif row.normalized in seen:
+            errors[f"aliases[{index}]"] = [f'is "{seen[row.normalized]}" once normalised.']
+        seen.setdefault(row.normalized, row.name)
+    return errors
+
+
 def _locked(model, instance):
     # Locked so that two writers of one record are applied one after the other, each on the
     # other's result (and a publication date compared with what is really stored).
@@ -123,14 +137,9 @@ def entity_save(*, by, entity: Entity, aliases: Sequence[str] | None = None) -> 
         if entity.pk is not None and entity.affiliation_id == entity.pk:
             errors["affiliation"] = ["An entity cannot be affiliated with itself."]
         rows = [EntityAlias(entity=entity, name=name) for name in aliases or ()]
-        seen: dict[str, str] = {}
-        for index, row in enumerate(rows):
+        for row in rows:
             entity_alias_normalize(alias=row)
-            if not row.normalized:
-                errors[f"aliases[{index}]"] = ["has no letters or digits."]
-            elif row.normalized in seen:
-                errors[f"aliases[{index}]"] = [f'is "{seen[row.normalized]}" once normalised.']
-            seen.setdefault(row.normalized, row.name)
+        errors.update(alias_errors(rows))
         try:
             model_validate(entity, exclude=("affiliation",) if "affiliation" in errors else ())
         except ValidationError as error:

@@ -54,6 +54,7 @@ from sources.admin import (
     HistoryAdmin,
     NormalizedAliasInline,
     NormalizedSearchMixin,
+    SavedWithAliasesMixin,
 )
 from sources.models import Entity, Outlet
 from tracker.errors import ApplicationError
@@ -92,7 +93,7 @@ class PredicateAliasInline(NormalizedAliasInline):
 
 
 @admin.register(Predicate)
-class PredicateAdmin(NormalizedSearchMixin, admin.ModelAdmin):
+class PredicateAdmin(SavedWithAliasesMixin, NormalizedSearchMixin, admin.ModelAdmin):
     form = PredicateForm
     list_display = ("name", "key", "value_type", "unit", "functional", "time_varying")
     list_filter = ("value_type", "functional", "time_varying")
@@ -102,8 +103,10 @@ class PredicateAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     readonly_fields = ("normalized_name",)
     inlines = [PredicateAliasInline]
 
-    def save_model(self, request: HttpRequest, obj: Predicate, form, change: bool) -> None:
-        predicate_save(by=request.user, predicate=obj)
+    def save_with_aliases(
+        self, request: HttpRequest, record: Predicate, aliases: list[str]
+    ) -> None:
+        predicate_save(by=request.user, predicate=record, aliases=aliases)
 
 
 # --- claims ------------------------------------------------------------------------------------

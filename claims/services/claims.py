@@ -73,6 +73,7 @@ from claims.selectors.claims import (
 )
 from claims.services.detection import claims_changed
 from sources.models import Entity, Source
+from sources.services import alias_errors
 from tracker.bulk import chunked
 from tracker.validation import model_validate
 
@@ -119,8 +120,9 @@ def predicate_alias_normalize(*, alias: PredicateAlias) -> None:
     alias.normalized = values.normalize_name(alias.name)
 
 
-def predicate_save(*, by, predicate: Predicate) -> Predicate:
-    """Save a predicate with its normalized name, every constraint checked first."""
+def predicate_save(*, by, predicate: Predicate, aliases: Sequence[str] | None = None) -> Predicate:
+    """Save a predicate with its normalized name, every constraint checked first; `aliases`,
+    when given, replace the stored ones (errors at `aliases[i]`)."""
     require_permission(by, CHANGE_PREDICATE if predicate.pk else ADD_PREDICATE)
     with transaction.atomic():
         if predicate.pk is not None:
@@ -128,8 +130,20 @@ def predicate_save(*, by, predicate: Predicate) -> Predicate:
             if stored.key != predicate.key:
                 raise ValidationError({"key": "A key is a record's stable id: it cannot change."})
         predicate_names_normalize(predicate=predicate)
-        model_validate(predicate)
+        rows = [PredicateAlias(predicate=predicate, name=name) for name in aliases or ()]
+        for row in rows:
+            predicate_alias_normalize(alias=row)
+        errors = alias_errors(rows)
+        try:
+            model_validate(predicate)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
         predicate.save()
+        if aliases is not None:
+            predicate.aliases.all().delete()
+            PredicateAlias.objects.bulk_create(rows)
     return predicate
 
 

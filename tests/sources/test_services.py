@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, Contradiction
 from claims.services.claims import AppearanceInput, claim_save
-from sources.models import Outlet, Source
+from sources.models import Entity, Outlet, Source
 from sources.services import outlet_save
 from sources.url_normalization import normalize_url
 from tests.admin import change_form_data
@@ -170,3 +170,36 @@ def test_a_reviewer_grades_an_outlet_in_the_admin(reviewer):
     outlet.refresh_from_db()
     assert outlet.reliability == "A"
     assert outlet.history.latest().history_user == reviewer
+
+
+# --- entities and predicates with their aliases ------------------------------------------------
+
+
+def test_the_api_refuses_aliases_that_are_one_once_normalised_at_their_path(editor):
+    response = api_for(editor).post(
+        "/api/v1/entities/",
+        {
+            "key": "isis",
+            "name": "Islamic State",
+            "kind": "organization",
+            "aliases": ["ISIS", "Isis"],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert [e["path"] for e in response.json()["errors"]] == ["aliases[1]"]
+    assert not Entity.objects.filter(key="isis").exists()
+
+
+def test_an_alias_added_in_the_admin_is_saved_with_its_entity_by_the_service(editor):
+    entity = EntityFactory(name="Islamic State")
+    admin = Client()
+    admin.force_login(editor)
+    url = reverse("admin:sources_entity_change", args=[entity.pk])
+    form = change_form_data(admin, url)
+    form["aliases-0-name"] = "Daesh"
+
+    assert admin.post(url, form).status_code == 302
+
+    assert list(entity.aliases.values_list("name", "normalized")) == [("Daesh", "daesh")]
