@@ -5,22 +5,26 @@
 
 `errors` lists what is wrong with the input, each at the path of its field (query parameters by
 name); it is empty when nothing in particular is. Raised by DRF, by Django (`Http404`,
-`PermissionDenied`, `ValidationError`), by services (`ApplicationError`) or by the database
-(`IntegrityError`: a uniqueness or other conflict with what is stored is a 409).
+`PermissionDenied`, `ValidationError`), by services (`ApplicationError`, or a Django
+`ValidationError` keyed by field paths such as `appearances[2].quote`: see api_error) or by the
+database (`IntegrityError`: a uniqueness or other conflict with what is stored is a 409).
 """
 
 import logging
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from tracker.errors import ApplicationError, FieldError
+from tracker.validation import UNIQUE
 
 logger = logging.getLogger(__name__)
 
@@ -79,14 +83,41 @@ def _item(path: str, message: Any) -> dict[str, str]:
     return {"path": path, "message": str(message), "code": code}
 
 
-def _django_validation_detail(error: DjangoValidationError) -> Any:
-    if hasattr(error, "error_dict"):
-        return {field: [str(m) for m in error.message_dict[field]] for field in error.error_dict}
-    return [str(m) for m in error.messages]
-
-
 def _field_errors(errors: list[FieldError]) -> list[dict[str, str]]:
     return [{"path": e.path, "message": e.message, "code": "invalid"} for e in errors]
+
+
+# A claim that changed since the version the writer read (claims.services.claims).
+STALE = "stale"
+_CONFLICTS = (UNIQUE, STALE)
+
+
+def _detail(error: DjangoValidationError) -> dict[str, list[ErrorDetail]]:
+    by_field = (
+        error.error_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.error_list}
+    )
+    return {
+        ("" if field == NON_FIELD_ERRORS else field): [
+            ErrorDetail(message, code=item.code or "invalid") for item in items for message in item
+        ]
+        for field, items in by_field.items()
+    }
+
+
+def api_error(error: DjangoValidationError) -> exceptions.APIException:
+    """The API's answer to a service's ValidationError (see the module docstring)."""
+    detail = _detail(error)
+    conflicts = {
+        path: [str(m) for m in messages if m.code in _CONFLICTS]
+        for path, messages in detail.items()
+        if any(m.code in _CONFLICTS for m in messages)
+    }
+    if conflicts:
+        return Conflict(
+            "; ".join(f"{path}: {m}" if path else m for path, ms in conflicts.items() for m in ms),
+            errors=conflicts,
+        )
+    return exceptions.ValidationError(detail)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -97,7 +128,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(_django_validation_detail(exc))
+        exc = api_error(exc)
     elif isinstance(exc, IntegrityError):
         logger.info("conflict on write: %s", exc)
         exc = Conflict("The change conflicts with what is stored (a duplicate key or URL?).")

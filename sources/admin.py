@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.core.roles import GRADE_OUTLET
@@ -28,6 +28,26 @@ from claims.core.values import (
 from sources import services
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
 from sources.url_normalization import normalize_url
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin with its history pages for reading only.
+
+    Its "revert" form saves a past version straight through the form, past the services (no
+    version check, no role check on a grade, no re-check of contradictions), and a POST to its
+    list page was a 500: both answer a POST with 405. To go back to an old version, its values
+    are entered on the change page, which saves through the services.
+    """
+
+    def history_view(self, request: HttpRequest, object_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ComputedColumnsForm(forms.ModelForm):
@@ -85,6 +105,42 @@ class NormalizedAliasFormSet(forms.BaseInlineFormSet):
                 )
             names_by_normalized[normalized] = name
 
+    def alias_names(self) -> list[str]:
+        """Every alias the record keeps once this POST is saved: its service replaces them."""
+        return [
+            form.cleaned_data["name"]
+            for form in self.forms
+            if form.cleaned_data.get("name") and not self._should_delete_form(form)
+        ]
+
+    def record_changes(self) -> None:
+        """What ModelAdmin's change message reads from a formset that saved itself."""
+        self.new_objects = [f.instance for f in self.extra_forms if f.has_changed()]
+        self.changed_objects = [
+            (f.instance, f.changed_data)
+            for f in self.initial_forms
+            if f.has_changed() and not self._should_delete_form(f)
+        ]
+        self.deleted_objects = [f.instance for f in self.deleted_forms]
+
+
+class SavedWithAliasesMixin:
+    """A ModelAdmin whose record and alias inline are written by one service call
+    (`save_with_aliases`), which replaces the aliases; any other inline is saved as usual."""
+
+    def save_with_aliases(self, request: HttpRequest, record, aliases: list[str]) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        """Nothing yet: written with its aliases in save_related."""
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        aliases = next(f for f in formsets if isinstance(f, NormalizedAliasFormSet))
+        self.save_with_aliases(request, form.instance, aliases.alias_names())
+        aliases.record_changes()
+        others = [f for f in formsets if f is not aliases]
+        super().save_related(request, form, others, change)  # type: ignore[misc]
+
 
 class NormalizedSearchMixin:
     """Admin search that also matches the normalized columns against the normalized term.
@@ -138,7 +194,7 @@ def truth_score_text(record) -> str:
 
 
 @admin.register(Outlet)
-class OutletAdmin(SimpleHistoryAdmin):
+class OutletAdmin(HistoryAdmin):
     list_display = (
         "name",
         "key",
@@ -182,14 +238,11 @@ class OutletAdmin(SimpleHistoryAdmin):
         return readonly if request.user.has_perm(GRADE_OUTLET) else (*readonly, "reliability")
 
     def save_model(self, request: HttpRequest, obj: Outlet, form, change: bool) -> None:
+        # The grade is handed on only when changed: the service checks who may grade.
         graded = "reliability" in form.changed_data
-        reliability = obj.reliability
-        if graded:  # the grade goes through its service, which checks the permission
-            obj.reliability = form.initial.get("reliability", "") if change else ""
-        super().save_model(request, obj, form, change)
-        if graded:
-            services.outlet_grade(by=request.user, outlet_id=obj.pk, reliability=reliability)
-            obj.reliability = reliability
+        services.outlet_save(
+            by=request.user, outlet=obj, reliability=obj.reliability if graded else None
+        )
 
 
 # --- entities ----------------------------------------------------------------------------------
@@ -240,7 +293,7 @@ class EntityAliasInline(NormalizedAliasInline):
 
 
 @admin.register(Entity)
-class EntityAdmin(NormalizedSearchMixin, admin.ModelAdmin):
+class EntityAdmin(SavedWithAliasesMixin, NormalizedSearchMixin, admin.ModelAdmin):
     form = EntityForm
     list_display = (
         "name",
@@ -268,6 +321,9 @@ class EntityAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     )
     readonly_fields = ("normalized_name", "speaker_record", "speaker_truth_score")
     inlines = [EntityAliasInline]
+
+    def save_with_aliases(self, request: HttpRequest, record: Entity, aliases: list[str]) -> None:
+        services.entity_save(by=request.user, entity=record, aliases=aliases)
 
     @admin.display(description="as a speaker", ordering="speaker_track_record__score")
     def speaker_record(self, entity: Entity) -> str:
@@ -402,6 +458,10 @@ class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     )
     readonly_fields = ("normalized_url",)
     inlines = [SourceCitationInline]
+
+    def save_model(self, request: HttpRequest, obj: Source, form, change: bool) -> None:
+        # A new publication date re-checks the claims that appear in the source (the service).
+        services.source_save(by=request.user, source=obj)
 
     @admin.display(description="reliability", ordering="outlet__reliability")
     def outlet_reliability(self, source: Source) -> str | None:

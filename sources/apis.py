@@ -1,26 +1,25 @@
 """Outlets, entities and sources for tools (token): list, retrieve, create, update.
 
-Records are addressed by key. The same normalisation as the admin (names, URLs, partial
-publication dates) and every model constraint are applied before saving; a key or normalised
-URL already taken is a 409. Setting an outlet's reliability grade needs `sources.grade_outlet`
-(reviewers).
+Records are addressed by key. Every write goes through the services the admin calls
+(sources.services: outlet_save, entity_save, source_save), which normalise names, URLs and
+partial publication dates, check every model constraint (a key or normalised URL already taken
+is a 409), record the history with the user, and re-check the claims of a source whose date
+changed. Setting an outlet's reliability grade needs `sources.grade_outlet` (reviewers).
 """
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from api.fields import KeyRelatedField
-from api.validation import validate_model
 from claims.core.roles import GRADE_OUTLET, require_permission
-from claims.core.values import PartialDate, ValueParseError, normalize_name, parse_partial_date
+from claims.core.values import PartialDate, ValueParseError, parse_partial_date
 from sources import services
-from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
+from sources.models import Entity, Outlet, Source
 
 
 class _KeyedSerializer(serializers.ModelSerializer):
-    """Keys are stable ids: set on create, never changed. Uniqueness is checked by
-    validate_model (a taken key is a 409), not by DRF's validators (a 400)."""
+    """Keys are stable ids: set on create, never changed. Uniqueness is checked by the services
+    (a taken key is a 409), not by DRF's validators (a 400)."""
 
     def validate_key(self, key):
         if self.instance is not None and key != self.instance.key:
@@ -47,17 +46,14 @@ class OutletSerializer(_KeyedSerializer):
         if self._grade != old:
             # Checked before anything else; outlet_grade checks it again.
             require_permission(self.context["request"].user, GRADE_OUTLET)
-        validate_model(self.build(attrs))
         return attrs
 
     def save(self, **kwargs):
-        with transaction.atomic():
-            outlet = self.build(self.validated_data)
-            outlet.save()
-            if self._grade != outlet.reliability:
-                outlet = services.outlet_grade(
-                    by=self.context["request"].user, outlet_id=outlet.pk, reliability=self._grade
-                )
+        outlet = services.outlet_save(
+            by=self.context["request"].user,
+            outlet=self.build(self.validated_data),
+            reliability=self._grade,
+        )
         self.instance = outlet
         return outlet
 
@@ -82,43 +78,12 @@ class EntitySerializer(_KeyedSerializer):
         read_only_fields = ("updated_at",)
         validators: list = []
 
-    def validate_aliases(self, names):
-        seen: dict[str, str] = {}
-        for index, name in enumerate(names):
-            normalized = normalize_name(name)
-            if not normalized:
-                raise serializers.ValidationError({index: "has no letters or digits."})
-            if normalized in seen:
-                raise serializers.ValidationError(
-                    {index: f'is "{seen[normalized]}" once normalised: keep one.'}
-                )
-            seen[normalized] = name
-        return names
-
-    def validate(self, attrs):
-        aliases = attrs.pop("aliases", None)
-        entity = self.build(attrs)
-        services.entity_names_normalize(entity=entity)
-        affiliation = attrs.get("affiliation")
-        if affiliation is not None and entity.pk is not None and affiliation.pk == entity.pk:
-            raise serializers.ValidationError({"affiliation": "An entity cannot be its own."})
-        validate_model(entity, exclude=("affiliation",))
-        attrs["aliases"] = aliases
-        return attrs
-
     def save(self, **kwargs):
         data = dict(self.validated_data)
-        aliases = data.pop("aliases")
-        with transaction.atomic():
-            entity = self.build(data)
-            services.entity_names_normalize(entity=entity)
-            entity.save()
-            if aliases is not None:
-                entity.aliases.all().delete()
-                rows = [EntityAlias(entity=entity, name=name) for name in aliases]
-                for row in rows:
-                    services.entity_alias_normalize(alias=row)
-                EntityAlias.objects.bulk_create(rows)
+        aliases = data.pop("aliases", None)
+        entity = services.entity_save(
+            by=self.context["request"].user, entity=self.build(data), aliases=aliases
+        )
         self.instance = Entity.objects.prefetch_related("aliases").get(pk=entity.pk)
         return self.instance
 
@@ -181,35 +146,15 @@ class SourceSerializer(_KeyedSerializer):
         )
         return data
 
-    def validate(self, attrs):
-        cites = attrs.pop("cites", None)
-        published = attrs.pop("published", ...)
-        if published == "":  # DRF hands a blank string through without parsing it
-            published = None
-        source = self.build(attrs)
-        if published is not ...:
-            services.source_published_set(source=source, published=published)
-        services.source_url_normalize(source=source)
-        if cites and source.pk is not None and any(c.pk == source.pk for c in cites):
-            raise serializers.ValidationError({"cites": "A source cannot cite itself."})
-        validate_model(source, fields={"normalized_url": "url"})
-        attrs["cites"], attrs["published"] = cites, published
-        return attrs
-
     def save(self, **kwargs):
         data = dict(self.validated_data)
-        cites, published = data.pop("cites"), data.pop("published")
-        with transaction.atomic():
-            source = self.build(data)
-            if published is not ...:
-                services.source_published_set(source=source, published=published)
-            services.source_url_normalize(source=source)
-            source.save()
-            if cites is not None:
-                SourceCitation.objects.filter(citing=source).delete()
-                SourceCitation.objects.bulk_create(
-                    [SourceCitation(citing=source, cited=c) for c in dict.fromkeys(cites)]
-                )
+        cites, published = data.pop("cites", None), data.pop("published", ...)
+        source = self.build(data)
+        if published is not ...:
+            if published == "":  # DRF hands a blank string through without parsing it
+                published = None
+            services.source_published_set(source=source, published=published)
+        source = services.source_save(by=self.context["request"].user, source=source, cites=cites)
         self.instance = _sources().get(pk=source.pk)
         return self.instance
 

@@ -7,16 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
-from simple_history.admin import SimpleHistoryAdmin
 
-from claims.admin.forms import ClaimAdminForm
+from claims.admin.forms import AppearanceAdminForm, AppearanceFormSet, ClaimAdminForm
 from claims.admin.reviews import ClaimReviewAdminMixin
 from claims.core import display
 from claims.core.roles import REVIEW_CONTRADICTION
@@ -43,15 +41,21 @@ from claims.selectors.claims import (
     contradictions_for_report,
 )
 from claims.services.claims import (
-    claim_appearance_positions_assign,
-    contradiction_confirm,
-    contradiction_dismiss,
-    contradiction_resolve,
+    AppearanceInput,
+    claim_save,
+    contradiction_decide,
     predicate_alias_normalize,
     predicate_names_normalize,
+    predicate_save,
+    relation_save,
 )
-from claims.services.detection import claims_changed
-from sources.admin import ComputedColumnsForm, NormalizedAliasInline, NormalizedSearchMixin
+from sources.admin import (
+    ComputedColumnsForm,
+    HistoryAdmin,
+    NormalizedAliasInline,
+    NormalizedSearchMixin,
+    SavedWithAliasesMixin,
+)
 from sources.models import Entity, Outlet
 from tracker.errors import ApplicationError
 
@@ -89,7 +93,7 @@ class PredicateAliasInline(NormalizedAliasInline):
 
 
 @admin.register(Predicate)
-class PredicateAdmin(NormalizedSearchMixin, admin.ModelAdmin):
+class PredicateAdmin(SavedWithAliasesMixin, NormalizedSearchMixin, admin.ModelAdmin):
     form = PredicateForm
     list_display = ("name", "key", "value_type", "unit", "functional", "time_varying")
     list_filter = ("value_type", "functional", "time_varying")
@@ -98,6 +102,11 @@ class PredicateAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     fields = ("key", "name", "normalized_name", "value_type", "unit", "functional", "time_varying")
     readonly_fields = ("normalized_name",)
     inlines = [PredicateAliasInline]
+
+    def save_with_aliases(
+        self, request: HttpRequest, record: Predicate, aliases: list[str]
+    ) -> None:
+        predicate_save(by=request.user, predicate=record, aliases=aliases)
 
 
 # --- claims ------------------------------------------------------------------------------------
@@ -113,6 +122,7 @@ def outlet_with_reliability(appearance: Appearance) -> str | None:
 
 class AppearanceInline(admin.TabularInline):
     model = Appearance
+    formset = AppearanceFormSet
     fields = ("source", "outlet", "quote", "speaker", "speaker_description", "stance")
     readonly_fields = ("outlet",)
     autocomplete_fields = ("source", "speaker")
@@ -130,7 +140,7 @@ class AppearanceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(ClaimReviewAdminMixin, HistoryAdmin):
     form = ClaimAdminForm
     list_display = ("key", "short_text", "subject", "predicate", "value", "status")
     list_select_related = ("subject", "predicate", "value_entity")
@@ -226,25 +236,26 @@ class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
             return "not given: the claim holds when its earliest appearance was published"
         return display.valid_time_text(claim)
 
-    def save_formset(
-        self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
+    def save_model(
+        self, request: HttpRequest, obj: Claim, form: forms.ModelForm, change: bool
     ) -> None:
-        if formset.model is Appearance:
-            # Rows the formset will create, as BaseModelFormSet.save_new_objects picks them.
-            new = [
-                row.instance
-                for row in formset.extra_forms
-                if row.has_changed() and not row.cleaned_data.get("DELETE")
-            ]
-            claim_appearance_positions_assign(claim=form.instance, appearances=new)
-        super().save_formset(request, form, formset, change)
+        """Nothing yet: the claim is written with its appearances by claim_save (save_related)."""
 
     def save_related(
         self, request: HttpRequest, form: forms.ModelForm, formsets, change: bool
     ) -> None:
-        super().save_related(request, form, formsets, change)
-        # With its appearances saved: the time it holds, its terms, and its check (on commit).
-        claims_changed(claim_ids=[form.instance.pk])
+        appearances = next(f for f in formsets if isinstance(f, AppearanceFormSet))
+        rows = appearances.appearance_inputs()
+        claim_save(
+            by=request.user,
+            claim=form.instance,
+            appearances=[a for _, a in rows],
+            expected_version=form.cleaned_data.get("loaded_version"),
+        )
+        appearances.record_changes(rows)
+        # The rest (the review mixin's rating and status) after the claim is saved.
+        others = [f for f in formsets if f is not appearances]
+        super().save_related(request, form, others, change)
 
 
 # --- appearances and relations -----------------------------------------------------------------
@@ -258,8 +269,21 @@ class AppearanceViaInline(admin.TabularInline):
     extra = 1
 
 
+def _via_sources(formset) -> list:
+    return [
+        form.cleaned_data["source"]
+        for form in formset.forms
+        if form.cleaned_data.get("source") and not formset._should_delete_form(form)
+    ]
+
+
+def _claim_of(appearance: Appearance) -> Claim:
+    return Claim.objects.get(pk=appearance.claim_id)
+
+
 @admin.register(Appearance)
-class AppearanceAdmin(SimpleHistoryAdmin):
+class AppearanceAdmin(HistoryAdmin):
+    form = AppearanceAdminForm
     list_display = ("claim_text", "source", "outlet", "stance", "speaker")
     list_select_related = ("claim", "source__outlet", "speaker")
     list_filter = ("stance", "source__outlet__reliability")
@@ -282,20 +306,30 @@ class AppearanceAdmin(SimpleHistoryAdmin):
     def save_model(
         self, request: HttpRequest, obj: Appearance, form: forms.ModelForm, change: bool
     ) -> None:
-        if not change:
-            claim_appearance_positions_assign(claim=obj.claim, appearances=[obj])
-        super().save_model(request, obj, form, change)
-        # A new first appearance can move the time the claim holds.
-        claims_changed(claim_ids=[obj.claim_id])
+        """Nothing yet: written with its via sources through claim_save (save_related)."""
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets, change: bool
+    ) -> None:
+        via = next(f for f in formsets if f.model is AppearanceVia)
+        sent = form.appearance_input(via=_via_sources(via) if via.has_changed() else None)
+        claim_save(by=request.user, claim=_claim_of(form.instance), appearances=[sent])
+        form.instance = sent.saved  # for the change message and the redirect
+        via.new_objects, via.changed_objects, via.deleted_objects = [], [], []
 
     def delete_model(self, request: HttpRequest, obj: Appearance) -> None:
-        super().delete_model(request, obj)
-        claims_changed(claim_ids=[obj.claim_id])
+        self.delete_queryset(request, Appearance.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
-        claim_ids = list(queryset.values_list("claim_id", flat=True))
-        super().delete_queryset(request, queryset)
-        claims_changed(claim_ids=claim_ids)
+        by_claim: dict[int, list[int]] = {}
+        for pk, claim_id in queryset.values_list("pk", "claim_id"):
+            by_claim.setdefault(claim_id, []).append(pk)
+        for claim_id, ids in by_claim.items():
+            claim_save(
+                by=request.user,
+                claim=Claim.objects.get(pk=claim_id),
+                appearances=[AppearanceInput(source=None, id=pk, delete=True) for pk in ids],
+            )
 
     @admin.display(description="claim", ordering="claim__text")
     def claim_text(self, appearance: Appearance) -> str:
@@ -315,6 +349,9 @@ class ClaimRelationAdmin(admin.ModelAdmin):
     autocomplete_fields = ("from_claim", "to_claim")
     fields = ("from_claim", "type", "to_claim", "note")
 
+    def save_model(self, request: HttpRequest, obj: ClaimRelation, form, change: bool) -> None:
+        relation_save(by=request.user, relation=obj)
+
 
 # Alias and via rows are edited inline under their predicate or appearance; these pages list
 # and find them across the whole table.
@@ -333,10 +370,20 @@ class PredicateAliasAdmin(admin.ModelAdmin):
 
 @admin.register(AppearanceVia)
 class AppearanceViaAdmin(admin.ModelAdmin):
+    """For reading: via sources are changed on their appearance's page, through claim_save."""
+
     list_display = ("appearance", "source")
     list_select_related = ("appearance", "source")
     search_fields = ("source__title", "source__key", "appearance__claim__key")
-    autocomplete_fields = ("appearance", "source")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 # --- contradiction flags -----------------------------------------------------------------------
@@ -347,6 +394,12 @@ DECISION_DISMISS = "dismiss"
 DECISION_REFUTE_A = "refute_a"
 DECISION_REFUTE_B = "refute_b"
 DISMISS_REASON_REQUIRED = "Say why the flag is dismissed."
+DECISION_STATUS = {
+    DECISION_CONFIRM: ContradictionStatus.CONFIRMED,
+    DECISION_DISMISS: ContradictionStatus.DISMISSED,
+    DECISION_REFUTE_A: ContradictionStatus.RESOLVED,
+    DECISION_REFUTE_B: ContradictionStatus.RESOLVED,
+}
 
 # The flag list's order: open flags first, then by subject (claim A's, else claim B's).
 OPEN_FIRST = Case(When(status=ContradictionStatus.OPEN, then=Value(0)), default=Value(1))
@@ -528,7 +581,7 @@ class ContradictionOutletFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contradiction)
-class ContradictionAdmin(SimpleHistoryAdmin):
+class ContradictionAdmin(HistoryAdmin):
     """Flags come only from detection: reviewers confirm, dismiss or resolve them here."""
 
     form = ContradictionReviewForm
@@ -618,16 +671,16 @@ class ContradictionAdmin(SimpleHistoryAdmin):
         self, request: HttpRequest, obj: Contradiction, form: forms.ModelForm, change: bool
     ) -> None:
         decision = form.cleaned_data.get("decision")
-        review = {"contradiction_id": obj.pk, "by": request.user}
-        if decision == DECISION_CONFIRM:
-            contradiction_confirm(**review)
-        elif decision == DECISION_DISMISS:
-            contradiction_dismiss(**review, reason=form.cleaned_data["reason"])
-        elif decision in (DECISION_REFUTE_A, DECISION_REFUTE_B):
-            refuted = obj.claim_a_id if decision == DECISION_REFUTE_A else obj.claim_b_id
-            contradiction_resolve(**review, refuted_claim_id=refuted)
-        else:
+        if not decision:
             return
+        refuted = {DECISION_REFUTE_A: obj.claim_a_id, DECISION_REFUTE_B: obj.claim_b_id}
+        contradiction_decide(
+            by=request.user,
+            contradiction_id=obj.pk,
+            status=DECISION_STATUS[decision],
+            reason=form.cleaned_data.get("reason", ""),
+            refuted_claim_id=refuted.get(decision),
+        )
         obj.refresh_from_db()  # for the change message and the history entry
 
     @admin.display(description="explanation", ordering="explanation")
@@ -651,7 +704,9 @@ class ContradictionAdmin(SimpleHistoryAdmin):
         ids = list(queryset.values_list("pk", "status"))
         changed = [pk for pk, status in ids if status != ContradictionStatus.CONFIRMED]
         for pk in changed:
-            contradiction_confirm(contradiction_id=pk, by=request.user)
+            contradiction_decide(
+                by=request.user, contradiction_id=pk, status=ContradictionStatus.CONFIRMED
+            )
         self.message_user(request, _count_message(changed, ids, "confirmed"), messages.SUCCESS)
 
     @admin.action(description="Dismiss selected (asks for a reason)", permissions=["change"])
@@ -661,8 +716,11 @@ class ContradictionAdmin(SimpleHistoryAdmin):
             ids = list(queryset.values_list("pk", "status"))
             changed = [pk for pk, status in ids if status != ContradictionStatus.DISMISSED]
             for pk in changed:
-                contradiction_dismiss(
-                    contradiction_id=pk, by=request.user, reason=form.cleaned_data["reason"]
+                contradiction_decide(
+                    by=request.user,
+                    contradiction_id=pk,
+                    status=ContradictionStatus.DISMISSED,
+                    reason=form.cleaned_data["reason"],
                 )
             self.message_user(request, _count_message(changed, ids, "dismissed"), messages.SUCCESS)
             return None  # back to the list
@@ -903,7 +961,7 @@ class ReportEditionAdmin(admin.ModelAdmin):
 # --- review records ----------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(HistoryAdmin):
     """Rows the services write: listed and read here, changed only through the claim's page."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

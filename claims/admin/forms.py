@@ -1,4 +1,10 @@
-"""The claim admin's change form: values entered as written, parsed on save."""
+"""The claim admin's change form and its appearance rows: each checked by the claim services.
+
+The form runs claim_lock_unchanged (the version it was loaded with) and claim_fields_validate
+(phrases parsed, finite numbers, every constraint) on clean; the appearance formset runs
+claim_appearances_validate (quotes in their source's text, ...) on its rows; ClaimAdmin then
+saves both through claim_save. Each error is shown on its field or row.
+"""
 
 from collections.abc import Mapping
 from typing import Any
@@ -13,8 +19,10 @@ from claims.core.values import PartialDate
 from claims.models import Appearance, Claim, ValueType
 from claims.selectors.claims import claim_reference_date
 from claims.services.claims import (
+    AppearanceInput,
     ClaimChangedError,
-    claim_apply_as_written,
+    claim_appearances_validate,
+    claim_fields_validate,
     claim_key_generate,
     claim_lock_unchanged,
 )
@@ -99,12 +107,9 @@ class ClaimAdminForm(forms.ModelForm):
                 )
             return
         try:
-            locked = claim_lock_unchanged(claim_id=self.instance.pk, loaded_version=loaded)
+            claim_lock_unchanged(claim_id=self.instance.pk, loaded_version=loaded)
         except ClaimChangedError as error:
-            self.add_error(None, error)
-            return
-        # Saved by the admin with the rest of the instance: the version this save makes.
-        self.instance.version = locked.version
+            self.add_error(None, error.messages)
 
     def _clean_key(self, cleaned_data: dict[str, Any]) -> None:
         if "key" not in self.fields or cleaned_data.get("key") or "key" in self.errors:
@@ -121,7 +126,10 @@ class ClaimAdminForm(forms.ModelForm):
         # the service works on a claim, with its predicate and phrases as submitted.
         claim = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
         try:
-            claim_apply_as_written(claim=claim, reference=self._reference_date(claim))
+            # The model's constraints: checked by ModelForm after clean(), each on its field.
+            claim_fields_validate(
+                claim=claim, reference=self._reference_date(claim), constraints=False
+            )
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
@@ -183,3 +191,100 @@ def _int_or_none(value: object) -> int | None:
 def _checkbox_ticked(data: Mapping[str, Any], name: str) -> bool:
     # The same reading as the formset's own DELETE checkbox.
     return bool(CheckboxInput().value_from_datadict(data, {}, name))
+
+
+class AppearanceFormSet(forms.BaseInlineFormSet):
+    """The claim page's appearance rows, checked by claim_appearances_validate as they will be
+    saved, and handed to claim_save as AppearanceInput changes (appearance_inputs)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        rows = self.appearance_inputs()
+        try:
+            claim_appearances_validate(claim=self.instance, appearances=[a for _, a in rows])
+        except ValidationError as error:
+            for path, messages in error.message_dict.items():
+                index, field = _appearance_error_place(path)
+                form = rows[index][0]
+                form.add_error(field if field in form.fields else None, messages)
+
+    def appearance_inputs(self) -> list[tuple[forms.ModelForm, AppearanceInput]]:
+        """The rows that change something, each with its form: a changed or deleted saved
+        appearance (by id), or a new one. Unchanged rows are left out: claim_save leaves the
+        appearances it is not told about as they are."""
+        rows = []
+        for form in self.forms:
+            saved = form.instance.pk is not None and form in self.initial_forms
+            if self.can_delete and self._should_delete_form(form):
+                if saved:
+                    rows.append(
+                        (form, AppearanceInput(source=None, id=form.instance.pk, delete=True))
+                    )
+                continue
+            if not form.has_changed():
+                continue
+            data = form.cleaned_data
+            rows.append(
+                (
+                    form,
+                    AppearanceInput(
+                        source=data.get("source"),
+                        quote=data.get("quote", ""),
+                        speaker=data.get("speaker"),
+                        speaker_description=data.get("speaker_description", ""),
+                        stance=data.get("stance") or Appearance.Stance.ASSERTS,
+                        id=form.instance.pk if saved else None,
+                    ),
+                )
+            )
+        return rows
+
+    def record_changes(self, rows: list[tuple[forms.ModelForm, AppearanceInput]]) -> None:
+        """What ModelAdmin's change message reads from a formset that saved itself."""
+        self.new_objects = [form.instance for form, a in rows if a.id is None]
+        self.changed_objects = [
+            (form.instance, form.changed_data) for form, a in rows if a.id and not a.delete
+        ]
+        self.deleted_objects = [form.instance for form, a in rows if a.delete]
+
+
+def _appearance_error_place(path: str) -> tuple[int, str]:
+    """`appearances[2].quote` -> (2, "quote")."""
+    head, _, field = path.partition("].")
+    return int(head.removeprefix("appearances[")), field
+
+
+class AppearanceAdminForm(forms.ModelForm):
+    """An appearance on its own page, checked by claim_appearances_validate as claim_save will
+    write it (its quote in the source's text, ...), each error on its field."""
+
+    class Meta:
+        model = Appearance
+        fields = ("claim", "source", "quote", "speaker", "speaker_description", "stance")
+
+    def appearance_input(self, via=None) -> AppearanceInput:
+        data = self.cleaned_data
+        return AppearanceInput(
+            source=data.get("source"),
+            quote=data.get("quote", ""),
+            speaker=data.get("speaker"),
+            speaker_description=data.get("speaker_description", ""),
+            stance=data.get("stance") or Appearance.Stance.ASSERTS,
+            via=via,
+            id=self.instance.pk,
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        claim = cleaned.get("claim") or (self.instance.claim if self.instance.claim_id else None)
+        if self.errors or claim is None:
+            return cleaned
+        try:
+            claim_appearances_validate(claim=claim, appearances=[self.appearance_input()])
+        except ValidationError as error:
+            for path, messages in error.message_dict.items():
+                field = _appearance_error_place(path)[1]
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned

@@ -3,42 +3,34 @@
 A claim is written with the admin's fields: a quantity or date as written (`value_as_written`
 "at least 400", `valid_as_written` "since June 2015"), parsed by the same code on save, or the
 structured columns directly. Subject, predicate, location and an entity value are references: a
-key, a name or an alias. `appearances`, when sent, replaces the claim's appearances. An update
-re-runs the claim's contradiction check once it commits. Changing `status` needs the reviewer
-role (`claims.change_claim_status`) and a `status_reason`; it goes through the review service,
-which records the change and refuses to vet a claim that is not rated likely or that has an
-open contradiction.
+key, a name or an alias. `appearances`, when sent, replaces the claim's appearances. `version`
+is the concurrency token: an update that sends the version it read is a 409 when the claim moved
+on since (admin saves and imports raise it too). Every write goes through
+claims.services.claims.claim_save, as the admin's does: the same parsing, checks (quotes in their
+source's text, finite numbers), version, history, return of a vetted claim to review on a
+material change, and contradiction check on commit. Changing `status` needs the reviewer role
+(`claims.change_claim_status`) and a `status_reason`; it goes through the review service, which
+records the change and refuses to vet a claim that is not rated likely or that has an open
+contradiction.
 """
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics, serializers
+from rest_framework import generics, serializers
 
-from api.errors import Conflict
 from api.fields import KeyRelatedField
-from api.validation import validate_model
 from claims.apis.serializers import ValueSerializer, claim_value
-from claims.core import quotes
 from claims.core.roles import CHANGE_CLAIM_STATUS, require_permission
 from claims.core.value_columns import VALUE_COLUMNS
 from claims.models import Appearance, Claim, Predicate
 from claims.selectors.claims import (
-    claim_reference_date,
     claims_annotate_for_api,
-    claims_as_served,
+    claims_with_appearances,
     entity_ids_named,
     predicate_ids_named,
 )
-from claims.services.claims import (
-    AppearanceInput,
-    StaleClaim,
-    claim_apply_as_written,
-    claim_key_generate,
-    claim_save,
-    claim_status_change,
-)
+from claims.services.claims import AppearanceInput, claim_save, claim_status_change
 from sources.models import Entity, Source
 
 
@@ -100,19 +92,6 @@ class AppearanceWriteSerializer(serializers.ModelSerializer):
         keys = self.context.get("source_keys", {})
         return [keys.get(v.source_id, str(v.source_id)) for v in appearance.via_links.all()]
 
-    def validate(self, attrs):
-        if attrs.get("speaker") and attrs.get("speaker_description", "").strip():
-            raise serializers.ValidationError(
-                {"speaker": "Give a speaker or a speaker_description, not both."}
-            )
-        source, quote = attrs["source"], attrs.get("quote", "")
-        if quote and source.text.strip():
-            if not quotes.quote_occurs_in(quote, quotes.fold_for_quote_search(source.text)):
-                raise serializers.ValidationError(
-                    {"quote": f'does not occur in the text of source "{source.key}"'}
-                )
-        return attrs
-
 
 class ClaimSerializer(serializers.ModelSerializer):
     key = serializers.CharField(
@@ -137,9 +116,12 @@ class ClaimSerializer(serializers.ModelSerializer):
     status_reason = serializers.CharField(
         required=False, write_only=True, help_text="Why the status changes (recorded)."
     )
-    updated_at = serializers.DateTimeField(
+    version = serializers.IntegerField(
         required=False,
-        help_text="On update: the version read. If the claim changed since, the update is a 409.",
+        min_value=1,
+        help_text="Raised by every change. On update, send the version you read: if the claim "
+        "changed since, the update is a 409 and changes nothing. Left out, the update applies to "
+        "the claim as stored.",
     )
 
     class Meta:
@@ -158,11 +140,12 @@ class ClaimSerializer(serializers.ModelSerializer):
             "value",
             "independent_sources",
             "open_contradictions",
+            "version",
             "created_at",
             "updated_at",
         )
-        read_only_fields = ("created_at",)
-        # Uniqueness is checked in validate() so that a taken key is a 409, not a 400.
+        read_only_fields = ("created_at", "updated_at")
+        # The service checks uniqueness, so that a taken key is a 409, not a 400.
         validators: list = []
 
     def get_value(self, claim) -> ValueSerializer:
@@ -195,26 +178,9 @@ class ClaimSerializer(serializers.ModelSerializer):
         if self.instance is None and "text" not in attrs:
             raise serializers.ValidationError({"text": "This field is required."})
         appearances = attrs.pop("appearances", None)
-        self._expected_updated_at = attrs.pop("updated_at", None)
+        self._expected_version = attrs.pop("version", None)
         for name, value in attrs.items():
             setattr(claim, name, value)
-        if not claim.key:
-            claim.key = claim_key_generate()
-        # Relative and year-less phrases read against the earliest of the claim's sources as
-        # they will be: the ones sent, or else the stored ones.
-        if appearances is not None:
-            source_ids = {a["source"].pk for a in appearances}
-        elif claim.pk:
-            source_ids = set(claim.appearances.values_list("source_id", flat=True))
-        else:
-            source_ids = set()
-        try:
-            claim_apply_as_written(
-                claim=claim, reference=claim_reference_date(source_ids=source_ids)
-            )
-        except DjangoValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from None
-        validate_model(claim, exclude=("holds_from", "holds_to", "check_requested_at"))
         self._claim = claim
         self._appearances = (
             None
@@ -234,30 +200,28 @@ class ClaimSerializer(serializers.ModelSerializer):
         return attrs
 
     def save(self, **kwargs):
-        try:
-            with transaction.atomic():
-                claim = claim_save(
-                    claim=self._claim,
-                    appearances=self._appearances,
-                    expected_updated_at=self._expected_updated_at,
-                )
-                if self._status_change:
-                    status, reason = self._status_change
-                    claim_status_change(
-                        by=self.context["request"].user,
-                        claim_id=claim.pk,
-                        status=status,
-                        reason=reason,
-                    )
-        except StaleClaim as stale:
-            raise Conflict(stale.message, errors={"updated_at": [stale.message]}) from None
+        """Everything is checked and written by the services: their ValidationErrors come back
+        as 400s at the field's path (appearances[0].quote), a stale version or a taken key as a
+        409 (api.errors)."""
+        user = self.context["request"].user
+        with transaction.atomic():
+            claim = claim_save(
+                by=user,
+                claim=self._claim,
+                appearances=self._appearances,
+                replace_appearances=self._appearances is not None,
+                expected_version=self._expected_version,
+            )
+            if self._status_change:
+                status, reason = self._status_change
+                claim_status_change(by=user, claim_id=claim.pk, status=status, reason=reason)
         self.instance = _reloaded(claim.pk)
         self.context["source_keys"] = _source_keys([self.instance])
         return self.instance
 
 
 def _reloaded(pk: int) -> Claim:
-    claim = claims_as_served().get(pk=pk)
+    claim = claims_with_appearances().get(pk=pk)
     claims_annotate_for_api([claim])
     return claim
 
@@ -285,7 +249,7 @@ class _ClaimApi:
     serializer_class = ClaimSerializer
 
     def get_queryset(self):
-        return claims_as_served()
+        return claims_with_appearances()
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -54,24 +54,13 @@ class ContradictionReviewSerializer(serializers.Serializer):
         ]
     )
     dismissed_reason = serializers.CharField(
-        required=False, help_text="Why the flag is a false alarm; needed to dismiss."
+        required=False,
+        allow_blank=True,
+        help_text="Why the flag is a false alarm; needed to dismiss (the service checks it).",
     )
     refuted_claim = serializers.CharField(
         required=False, help_text="Key of the claim found false; needed to resolve."
     )
-
-    def validate(self, attrs):
-        status = attrs["status"]
-        if (
-            status == ContradictionStatus.DISMISSED
-            and not attrs.get("dismissed_reason", "").strip()
-        ):
-            raise serializers.ValidationError({"dismissed_reason": "Say why it is dismissed."})
-        if status == ContradictionStatus.RESOLVED and not attrs.get("refuted_claim"):
-            raise serializers.ValidationError(
-                {"refuted_claim": "Name the key of the claim found false."}
-            )
-        return attrs
 
 
 @extend_schema(tags=["contradictions"])
@@ -117,14 +106,8 @@ class ContradictionDetailApi(generics.GenericAPIView):
         review = ContradictionReviewSerializer(data=request.data)
         review.is_valid(raise_exception=True)
         decision = review.validated_data
-        status = decision["status"]
-        if status == ContradictionStatus.CONFIRMED:
-            services.contradiction_confirm(contradiction_id=flag.pk, by=request.user)
-        elif status == ContradictionStatus.DISMISSED:
-            services.contradiction_dismiss(
-                contradiction_id=flag.pk, by=request.user, reason=decision["dismissed_reason"]
-            )
-        else:
+        refuted_id = None
+        if decision.get("refuted_claim"):
             refuted = Claim.objects.filter(
                 key=decision["refuted_claim"], pk__in=(flag.claim_a_id, flag.claim_b_id)
             ).first()
@@ -132,7 +115,12 @@ class ContradictionDetailApi(generics.GenericAPIView):
                 raise serializers.ValidationError(
                     {"refuted_claim": "Not one of the two claims of this flag."}
                 )
-            services.contradiction_resolve(
-                contradiction_id=flag.pk, by=request.user, refuted_claim_id=refuted.pk
-            )
+            refuted_id = refuted.pk
+        services.contradiction_decide(
+            by=request.user,
+            contradiction_id=flag.pk,
+            status=decision["status"],
+            reason=decision.get("dismissed_reason", ""),
+            refuted_claim_id=refuted_id,
+        )
         return Response(self.get_serializer(_flags().get(pk=flag.pk)).data)

@@ -142,7 +142,7 @@ def report_sections(
     """The flags (as contradictions_for_report gives them) in sections by subject, groups by
     predicate, with both claims fully loaded; a fixed number of queries however many flags."""
     claim_ids = {flag.claim_a_id for flag in flags} | {flag.claim_b_id for flag in flags}
-    claims = selectors.claims_with_appearances(claim_ids=claim_ids)
+    claims = selectors.claims_with_appearances_by_id(claim_ids=claim_ids)
     independent = selectors.independent_sources_by_claim(sorted(claim_ids))
     sections: dict[str, ReportSection] = {}
     for flag in flags:

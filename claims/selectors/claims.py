@@ -192,19 +192,9 @@ def claim_open_contradictions(*, claim_id: int):
 # --- the contradiction report and its charts -------------------------------------------------
 
 
-def _claims_with_appearances():
-    appearances = Appearance.objects.select_related("source__outlet", "speaker").order_by(
-        "position"
-    )
-    return Claim.objects.select_related(
-        "subject", "predicate", "value_entity", "location"
-    ).prefetch_related(Prefetch("appearances", queryset=appearances))
-
-
-def claims_with_appearances(*, claim_ids: Collection[int]) -> dict[int, Claim]:
-    """Claims by id with subject, predicate, values and every appearance with its source,
-    outlet and speaker loaded (2 queries)."""
-    return _claims_with_appearances().in_bulk(list(claim_ids))
+def claims_with_appearances_by_id(*, claim_ids: Collection[int]) -> dict[int, Claim]:
+    """Claims by id, loaded as claims_with_appearances loads them (3 queries)."""
+    return claims_with_appearances().in_bulk(list(claim_ids))
 
 
 def claims_about(*, subject_predicates: Collection[tuple[int, int]]) -> list[Claim]:
@@ -215,7 +205,7 @@ def claims_about(*, subject_predicates: Collection[tuple[int, int]]) -> list[Cla
     pairs = Q()
     for subject_id, predicate_id in subject_predicates:
         pairs |= Q(subject_id=subject_id, predicate_id=predicate_id)
-    return list(_claims_with_appearances().filter(pairs).order_by("key"))
+    return list(claims_with_appearances().filter(pairs).order_by("key"))
 
 
 def time_varying_claims_about(*, subject_ids: Collection[int]) -> list[Claim]:
@@ -223,7 +213,7 @@ def time_varying_claims_about(*, subject_ids: Collection[int]) -> list[Claim]:
     if not subject_ids:
         return []
     return list(
-        _claims_with_appearances()
+        claims_with_appearances()
         .filter(subject_id__in=list(subject_ids), predicate__time_varying=True)
         .exclude(value_type="")
         .order_by("predicate__name", "holds_from", "key")
@@ -412,12 +402,14 @@ def facts_queryset():
     """Vetted claims with what a page of facts shows loaded: subject, predicate, values,
     location (joined) and appearances with their sources, outlets, speakers and via links
     (prefetched, two queries per page whatever its size)."""
-    return claims_as_served().filter(status=ClaimStatus.VETTED)
+    return claims_with_appearances().filter(status=ClaimStatus.VETTED)
 
 
-def claims_as_served():
-    """Claims as the API serves them: subject, predicate, values and location joined, and every
-    appearance with its source, outlet, speaker and via links prefetched."""
+def claims_with_appearances():
+    """Claims with what every page of them shows: subject, predicate, values and location
+    joined, and every appearance (in order) with its source, outlet, speaker and via links
+    prefetched. The one way claims are read with their appearances: the API's claims and facts,
+    the report and its charts."""
     # Timestamps of the joined rows and a source's full text are never shown: not reading them
     # saves parsing thousands of values per page.
     stamps = ("created_at", "updated_at")
@@ -501,7 +493,7 @@ def open_contradiction_counts(claim_ids: Collection[int]) -> dict[int, int]:
 
 def claims_annotate_for_api(claims: Sequence[Claim]) -> None:
     """Set `independent_sources` and `open_contradictions` on claims loaded by
-    claims_as_served: two queries for the whole page (the citations it reaches, its
+    claims_with_appearances: two queries for the whole page (the citations it reaches, its
     open flags), none per claim."""
     source_ids = {a.source_id for claim in claims for a in claim.appearances.all()}
     source_ids |= {

@@ -1,23 +1,37 @@
-"""Writes to predicates, claims and their appearances.
+"""Writes to predicates, claims, their appearances and relations, their reviews and flags.
 
-The `*_normalize` and `claim_apply_as_written` functions fill columns of an instance in memory
-and leave saving to the caller, so that a form can fill them before it validates the
-constraints on them (the admin does; see claims/admin/forms.py). Errors are Django ValidationErrors
-keyed by the claim's field names, so a form can show each on its field.
+A service is the one door for a change, whichever channel (admin form, API serializer,
+command) asks for it. It owns: the transaction (and the row lock a read-then-write race
+needs); the role check (claims/core/roles.py); every validation, raised as one Django
+ValidationError keyed by the field a writer entered (`text`, `appearances[2].quote`), so the
+admin shows each on its field and the API answers 400 at its path (409 for a taken key or a
+stale version); the derived columns (value columns parsed from phrases, the time a claim holds,
+its wording index); the version bump and the refusal of a write that read an older version;
+the history entry with the acting user; the return of a vetted claim to review on a material
+change (claims/core/claim_changes.py); and the contradiction check sent on commit
+(claims_changed). Channels fill a record's fields and call these; they write nothing
+themselves. The claimset import uses the bulk forms (claimsets.py).
 """
 
-import datetime
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from claims.core import values
+from claims.core import quotes, values
+from claims.core.claim_changes import (
+    APPEARANCE_FIELDS,
+    MATERIAL_FIELDS,
+    appearance_signature,
+    demotion_reason,
+    material_changes,
+    require_finite,
+)
 from claims.core.confidence import (
     AnalyticConfidence,
     Credibility,
@@ -25,7 +39,13 @@ from claims.core.confidence import (
     rationale_required,
 )
 from claims.core.roles import (
+    ADD_CLAIM,
+    ADD_PREDICATE,
+    ADD_RELATION,
+    CHANGE_CLAIM,
     CHANGE_CLAIM_STATUS,
+    CHANGE_PREDICATE,
+    CHANGE_RELATION,
     RATE_CLAIM,
     REVIEW_CONTRADICTION,
     require_permission,
@@ -36,6 +56,7 @@ from claims.models import (
     AppearanceVia,
     Claim,
     ClaimRating,
+    ClaimRelation,
     ClaimStatus,
     ClaimStatusChange,
     Contradiction,
@@ -47,12 +68,14 @@ from claims.models import (
 from claims.selectors.claims import (
     claim_changes_since,
     claim_credibility_suggestion,
+    claim_reference_date,
     claim_vetting_blockers,
 )
 from claims.services.detection import claims_changed
 from sources.models import Entity, Source
+from sources.services import alias_errors
 from tracker.bulk import chunked
-from tracker.errors import ApplicationError
+from tracker.validation import model_validate
 
 CLAIM_KEY_PREFIX = "claim-"
 
@@ -97,6 +120,43 @@ def predicate_alias_normalize(*, alias: PredicateAlias) -> None:
     alias.normalized = values.normalize_name(alias.name)
 
 
+def predicate_save(*, by, predicate: Predicate, aliases: Sequence[str] | None = None) -> Predicate:
+    """Save a predicate with its normalized name, every constraint checked first; `aliases`,
+    when given, replace the stored ones (errors at `aliases[i]`)."""
+    require_permission(by, CHANGE_PREDICATE if predicate.pk else ADD_PREDICATE)
+    with transaction.atomic():
+        if predicate.pk is not None:
+            stored = Predicate.objects.select_for_update().get(pk=predicate.pk)
+            if stored.key != predicate.key:
+                raise ValidationError({"key": "A key is a record's stable id: it cannot change."})
+        predicate_names_normalize(predicate=predicate)
+        rows = [PredicateAlias(predicate=predicate, name=name) for name in aliases or ()]
+        for row in rows:
+            predicate_alias_normalize(alias=row)
+        errors = alias_errors(rows)
+        try:
+            model_validate(predicate)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+        predicate.save()
+        if aliases is not None:
+            predicate.aliases.all().delete()
+            PredicateAlias.objects.bulk_create(rows)
+    return predicate
+
+
+def relation_save(*, by, relation: ClaimRelation) -> ClaimRelation:
+    """Save a relation between two claims ("updates", "retracts", ...), every constraint
+    checked first (a claim related to itself, the same relation twice)."""
+    require_permission(by, CHANGE_RELATION if relation.pk else ADD_RELATION)
+    with transaction.atomic():
+        model_validate(relation)
+        relation.save()
+    return relation
+
+
 def claim_apply_as_written(*, claim: Claim, reference: values.PartialDate | None) -> None:
     """Fill the claim's value_type, value columns and valid-time columns from what was written.
 
@@ -124,36 +184,27 @@ def claim_apply_as_written(*, claim: Claim, reference: values.PartialDate | None
         raise ValidationError(errors)
 
 
-def claim_appearance_positions_assign(*, claim: Claim, appearances: Sequence[Appearance]) -> None:
-    """Number new appearances of a saved claim after its existing ones, in the order given.
-
-    Sets `position` in memory; the caller saves the appearances in the same transaction.
-    """
-    with transaction.atomic():
-        # Two editors adding appearances to one claim at once would both read the same last
-        # position and collide on claims_appearance_unique_position: lock the claim first.
-        Claim.objects.select_for_update().only("pk").get(pk=claim.pk)
-        last = Appearance.objects.filter(claim=claim).aggregate(last=Max("position"))["last"]
-        first = 0 if last is None else last + 1
-        for offset, appearance in enumerate(appearances):
-            appearance.position = first + offset
-
-
 # --- lost-update protection ---------------------------------------------------------------------
 
 
 class ClaimChangedError(ValidationError):
-    """The claim was saved by someone else after the form about to be saved was loaded."""
+    """The claim was saved by someone else after the version the writer read: keyed by
+    `version`, one message per line (what changed since). The admin shows it above the form;
+    the API answers 409, its code being STALE."""
+
+
+STALE = "stale"  # the error code: api.errors answers it with a 409
 
 
 def claim_lock_unchanged(*, claim_id: int, loaded_version: int) -> Claim:
     """Lock the claim until the caller's transaction ends and check it is still at the version
-    an edit form was loaded with; return it, its version raised by one for the caller's save.
+    the writer read; return it as stored.
 
     Raises ClaimChangedError saying what changed since (who, when, each field before and
     after, from the claim's history) when it is not. The lock is what makes the check hold:
-    without it two reviewers could both read the old version and both save, the second
-    overwriting the first. Must run inside the transaction that saves the claim.
+    without it two writers could both read the old version and both save, the second
+    overwriting the first. Must run inside the transaction that saves the claim (claim_save
+    runs it; the admin's form runs it first, to show the changes in the form).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("claim_lock_unchanged must run inside the saving transaction")
@@ -162,13 +213,12 @@ def claim_lock_unchanged(*, claim_id: int, loaded_version: int) -> Claim:
         changes = claim_changes_since(claim_id=claim_id, version=loaded_version)
         lines = [
             "This claim was changed by someone else after you opened it, so your changes were "
-            "not saved; they are kept in the form below. Changed since you opened it:",
+            f"not saved; they are kept in the form below (you had version {loaded_version}, it "
+            f"is at version {claim.version} now). Changed since you opened it:",
             *(changes or ["(the history does not say what)"]),
             "Open the claim again to see it as it is now, and make your changes there.",
         ]
-        raise ClaimChangedError([ValidationError(line, code="claim_changed") for line in lines])
-    # A plain integer, not F("version") + 1: simple-history cannot record an F() in save().
-    claim.version += 1
+        raise ClaimChangedError({"version": [ValidationError(line, code=STALE) for line in lines]})
     return claim
 
 
@@ -322,6 +372,7 @@ def _decide(flag: Contradiction, status: str, by, reason: str = "") -> None:
     flag.status_changed_at = timezone.now()
     # The claims as the reviewer saw them: a dismissal stands until one of them changes.
     flag.reviewed_fingerprint = flag.fingerprint
+    flag._history_user = by  # simple-history: who, also when no request is around
     flag.save(
         update_fields=[
             "status",
@@ -334,49 +385,55 @@ def _decide(flag: Contradiction, status: str, by, reason: str = "") -> None:
     )
 
 
-def contradiction_confirm(*, contradiction_id: int, by) -> Contradiction:
-    """The reviewer agrees the two claims cannot both be true; it stays on the record."""
-    require_permission(by, REVIEW_CONTRADICTION)
-    with transaction.atomic():
-        flag = _flag_for_review(contradiction_id)
-        _decide(flag, ContradictionStatus.CONFIRMED, by)
-    return flag
+def contradiction_decide(
+    *, by, contradiction_id: int, status: str, reason: str = "", refuted_claim_id: int | None = None
+) -> Contradiction:
+    """A reviewer's decision on a contradiction flag, from the admin or the API.
 
+    `status` is one of:
+    - "confirmed": the two claims cannot both be true; the flag stays on the record.
+    - "dismissed": a false alarm, with the reviewer's `reason`; detection will not reopen it
+      unless one of the two claims changes.
+    - "resolved": one of its two claims, `refuted_claim_id`, is marked refuted (kept, never
+      deleted); the status change is recorded like any other, the flag as its reason.
 
-def contradiction_dismiss(*, contradiction_id: int, by, reason: str) -> Contradiction:
-    """A false alarm, with the reviewer's reason. Detection will not reopen it unless one of the
-    two claims changes."""
+    Raises PermissionDenied for a user who may not decide on flags, ValidationError by field
+    (`status`, `dismissed_reason`, `refuted_claim`) for a decision that cannot be made.
+    """
     require_permission(by, REVIEW_CONTRADICTION)
+    decisions = (
+        ContradictionStatus.CONFIRMED,
+        ContradictionStatus.DISMISSED,
+        ContradictionStatus.RESOLVED,
+    )
+    if status not in decisions:
+        raise ValidationError({"status": f"{status!r} is not one of {', '.join(decisions)}"})
     reason = reason.strip()
-    if not reason:
+    if status == ContradictionStatus.DISMISSED and not reason:
         raise ValidationError({"dismissed_reason": "Say why the flag is dismissed."})
+    if status == ContradictionStatus.RESOLVED and refuted_claim_id is None:
+        raise ValidationError({"refuted_claim": "Name the claim found false."})
     with transaction.atomic():
         flag = _flag_for_review(contradiction_id)
-        _decide(flag, ContradictionStatus.DISMISSED, by, reason)
-    return flag
-
-
-def contradiction_resolve(*, contradiction_id: int, by, refuted_claim_id: int) -> Contradiction:
-    """Settle the flag by marking one of its two claims refuted (kept, never deleted); the
-    status change is recorded like any other, the flag as its reason."""
-    require_permission(by, REVIEW_CONTRADICTION)
-    with transaction.atomic():
-        flag = _flag_for_review(contradiction_id)
-        if refuted_claim_id not in (flag.claim_a_id, flag.claim_b_id):
-            raise ValidationError(
-                f"claim {refuted_claim_id} is not one of the two claims of flag {flag.pk}"
-            )
-        claim = Claim.objects.select_for_update().get(pk=refuted_claim_id)
-        other = flag.claim_b if claim.pk == flag.claim_a_id else flag.claim_a
-        if claim.status != ClaimStatus.REFUTED:
-            _status_set(
-                claim,
-                ClaimStatus.REFUTED,
-                by=by,
-                reason=f"resolves contradiction flag {flag.pk} with {other.key}: "
-                f"{flag.explanation}",
-            )
-        _decide(flag, ContradictionStatus.RESOLVED, by)
+        if status == ContradictionStatus.RESOLVED:
+            if refuted_claim_id not in (flag.claim_a_id, flag.claim_b_id):
+                raise ValidationError(
+                    {
+                        "refuted_claim": f"claim {refuted_claim_id} is not one of the two claims "
+                        f"of flag {flag.pk}"
+                    }
+                )
+            claim = Claim.objects.select_for_update().get(pk=refuted_claim_id)
+            other = flag.claim_b if claim.pk == flag.claim_a_id else flag.claim_a
+            if claim.status != ClaimStatus.REFUTED:
+                _status_set(
+                    claim,
+                    ClaimStatus.REFUTED,
+                    by=by,
+                    reason=f"resolves contradiction flag {flag.pk} with {other.key}: "
+                    f"{flag.explanation}",
+                )
+        _decide(flag, status, by, reason if status == ContradictionStatus.DISMISSED else "")
     return flag
 
 
@@ -432,8 +489,9 @@ def claim_rate(
         if previous is not None:
             # save(), not update(): the history of the superseded rating records it.
             previous.superseded_at = now
+            previous._history_user = by
             previous.save(update_fields=["superseded_at"])
-        rating = ClaimRating.objects.create(
+        rating = ClaimRating(
             claim=claim,
             reviewer=by,
             likelihood=likelihood,
@@ -442,6 +500,8 @@ def claim_rate(
             suggested_credibility=suggested,
             rationale=rationale,
         )
+        rating._history_user = by
+        rating.save()
         _review_changed(claim.pk)
     return rating
 
@@ -485,6 +545,8 @@ def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:
     # The claim is locked (the caller's select_for_update): a plain increment is safe, and an
     # edit form loaded before this change is refused (claim_lock_unchanged).
     claim.version += 1
+    claim._history_user = by
+    claim._change_reason = reason
     claim.save(update_fields=["status", "version", "updated_at"])
     _review_changed(claim.pk)
 
@@ -499,68 +561,273 @@ def _review_changed(claim_id: int) -> None:
     tasks.refresh_track_records.delay_on_commit([claim_id])
 
 
-# --- a claim written whole, with its appearances (the API's claim endpoints) -----------------
+# --- a claim written with its appearances: every channel's one door -----------------------------
 
 
 @dataclass
 class AppearanceInput:
-    source: Source
+    """One appearance of a claim as a writer sends it.
+
+    `id` names a stored appearance of the claim to change in place (the admin's inline rows);
+    without it the appearance is new. `delete` removes the stored one. `via`, the sources it is
+    attributed to, replaces the stored ones when given and leaves them alone when None.
+    """
+
+    source: Source | None
     quote: str = ""
     speaker: Entity | None = None
     speaker_description: str = ""
     stance: str = Appearance.Stance.ASSERTS
-    via: list[Source] = dataclass_field(default_factory=list)
+    via: list[Source] | None = None
+    id: int | None = None
+    delete: bool = False
+    # The row as written, set by claim_save.
+    saved: Appearance | None = dataclass_field(default=None, repr=False, compare=False)
 
 
-class StaleClaim(ApplicationError):
-    """The claim changed since the version the writer read."""
+# The value columns that hold numbers: Infinity and NaN are refused on each.
+_NUMBER_COLUMNS = ("quantity_low", "quantity_high", "quantity_given_low", "quantity_given_high")
+# Derived and bookkeeping columns no writer sets: the services fill them.
+_DERIVED_COLUMNS = ("holds_from", "holds_to", "check_requested_at", "version", "status")
+
+
+def appearance_path(index: int, field: str) -> str:
+    """Where an error about the index-th appearance sent is reported: `appearances[2].quote`."""
+    return f"appearances[{index}].{field}"
+
+
+def claim_fields_validate(
+    *, claim: Claim, reference: values.PartialDate | None, constraints: bool = True
+) -> None:
+    """Fill the claim's derived value columns from what was written and check every field.
+
+    Parses the phrases (claim_apply_as_written, read against `reference`), refuses numbers that
+    are not finite, and runs every field check and constraint of the model. Raises one
+    ValidationError keyed by the claim's field names with every problem found (a key another
+    claim holds has code `unique`). The admin's form runs it on clean without `constraints`
+    (a ModelForm checks those itself, each on its field); claim_save runs it all again.
+    """
+    claim.key = claim.key.strip()
+    if not claim.key and claim._state.adding:
+        claim.key = claim_key_generate()
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        claim_apply_as_written(claim=claim, reference=reference)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    for column in _NUMBER_COLUMNS:
+        try:
+            require_finite(getattr(claim, column), column)
+        except ValueError as error:
+            # Read from the phrase, the number is the phrase's fault: say so on it.
+            field = "value_as_written" if claim.value_as_written else column
+            errors.setdefault(field, []).append(ValidationError(str(error), code="not_finite"))
+    if errors:  # the constraints would only repeat what is wrong, on columns half filled
+        raise ValidationError(errors)
+    if constraints:
+        model_validate(claim, exclude=_DERIVED_COLUMNS)
+
+
+def claim_appearances_validate(
+    *, claim: Claim, appearances: Sequence[AppearanceInput], replace: bool = False
+) -> None:
+    """Check the appearances a writer sends for a claim, each as it will be saved.
+
+    Each must name a source (and a stored appearance of this claim, when it names one); its quote
+    must occur in the source's text when the source has one; speaker and speaker description
+    exclude each other; every model check runs. Raises one ValidationError keyed by
+    `appearances[i].field` (i: the position in `appearances`).
+    """
+    stored = _stored_appearances(claim, [a.id for a in appearances if a.id is not None])
+    errors: dict[str, list[ValidationError]] = {}
+
+    def refuse(index: int, field: str, message: str) -> None:
+        path = appearance_path(index, field)
+        errors.setdefault(path, []).append(ValidationError(message, code="invalid"))
+
+    for index, sent in enumerate(appearances):
+        if sent.id is not None and sent.id not in stored:
+            refuse(index, "id", f"appearance {sent.id} is not one of this claim's")
+            continue
+        if sent.delete:
+            continue
+        if sent.source is None:
+            refuse(index, "source", "Say in which source the claim appears.")
+            continue
+        quote, text = sent.quote.strip(), sent.source.text
+        if (
+            quote
+            and text.strip()
+            and not quotes.quote_occurs_in(quote, quotes.fold_for_quote_search(text))
+        ):
+            refuse(index, "quote", f'does not occur in the text of source "{sent.source.key}"')
+        if sent.speaker is not None and sent.speaker_description.strip():
+            refuse(index, "speaker", "Give a speaker or a speaker description, not both.")
+        row = _appearance_row(claim, sent, stored)
+        try:
+            model_validate(row, exclude=("claim", "position"))
+        except ValidationError as error:
+            for field, found in error.message_dict.items():
+                for message in found:
+                    refuse(index, "" if field == NON_FIELD_ERRORS else field, message)
+    if errors:
+        raise ValidationError(errors)
 
 
 def claim_save(
     *,
+    by,
     claim: Claim,
-    appearances: list[AppearanceInput] | None,
-    expected_updated_at: datetime.datetime | None = None,
+    appearances: Sequence[AppearanceInput] | None = None,
+    replace_appearances: bool = False,
+    expected_version: int | None = None,
 ) -> Claim:
-    """Save a validated claim and, when given, replace its appearances; then have its
-    contradiction check (and derived columns) run on commit (claims_changed).
+    """Save a claim and changes to its appearances: the one write of a claim, whoever sends it.
 
-    `expected_updated_at`: the version the writer read; if the stored claim has changed since,
-    StaleClaim is raised and nothing is written.
+    In one transaction: check `by` may add or change claims; lock the stored claim and refuse
+    (ClaimChangedError) when it moved on from `expected_version`, the version the writer read;
+    validate the fields and appearances (claim_fields_validate, claim_appearances_validate);
+    write the appearances (with `replace_appearances`, every stored one not named by id is
+    removed: the API's full list); raise the version; return a vetted claim whose wording, value,
+    subject, predicate, negation, valid time or appearances changed to review, recorded as a
+    status change; save with `by` as the history's user; and have the time it holds, its wording
+    index and its contradiction check brought up to date (claims_changed, the check on commit).
+    Status and key never change here: statuses through claim_status_change, keys never.
     """
+    require_permission(by, CHANGE_CLAIM if claim.pk else ADD_CLAIM)
+    appearances = list(appearances or [])
     with transaction.atomic():
+        stored = None
         if claim.pk is not None:
-            # Locked so that a concurrent write cannot slip between the version check and the
-            # save, and two appearance replacements do not interleave.
-            stored = Claim.objects.select_for_update().only("updated_at").get(pk=claim.pk)
-            if expected_updated_at is not None and stored.updated_at != expected_updated_at:
-                raise StaleClaim(
-                    f"claim {claim.key} changed at {stored.updated_at.isoformat()}, after the "
-                    f"version sent ({expected_updated_at.isoformat()}): read it again"
+            # Locked: a concurrent write cannot slip between the version check and the save,
+            # and two appearance changes of one claim do not interleave.
+            stored = (
+                claim_lock_unchanged(claim_id=claim.pk, loaded_version=expected_version)
+                if expected_version is not None
+                else Claim.objects.select_for_update().get(pk=claim.pk)
+            )
+            if claim.key != stored.key:
+                raise ValidationError(
+                    {"key": "A claim's key is its stable id: it cannot change."}, code="invalid"
                 )
-        claim.save()
-        if appearances is not None:
-            Appearance.objects.filter(claim=claim).delete()
-            rows = Appearance.objects.bulk_create(
-                [
-                    Appearance(
-                        claim=claim,
-                        position=position,
-                        source=a.source,
-                        quote=a.quote,
-                        speaker=a.speaker,
-                        speaker_description=a.speaker_description,
-                        stance=a.stance,
-                    )
-                    for position, a in enumerate(appearances)
-                ]
-            )
-            AppearanceVia.objects.bulk_create(
-                [
-                    AppearanceVia(appearance=row, source=source)
-                    for row, a in zip(rows, appearances, strict=True)
-                    for source in dict.fromkeys(a.via)
-                ]
-            )
+            claim.status = stored.status
+            before = {name: getattr(stored, name) for name in MATERIAL_FIELDS}
+            appearances_before = _appearance_signature(claim.pk)
+        source_ids = _source_ids_after(claim, appearances, replace_appearances)
+        errors: dict[str, list[ValidationError]] = {}
+        for check in (
+            lambda: claim_fields_validate(
+                claim=claim, reference=claim_reference_date(source_ids=source_ids)
+            ),
+            lambda: claim_appearances_validate(claim=claim, appearances=appearances),
+        ):
+            try:
+                check()
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+        claim.version = stored.version + 1 if stored is not None else 1
+        claim._history_user = by  # simple-history: who, also when no request is around
+        if stored is None:
+            claim.status = ClaimStatus.UNREVIEWED
+            claim.save()
+        _appearances_write(claim, appearances, replace=replace_appearances, by=by)
+        if stored is not None:
+            changed = material_changes(before, {n: getattr(claim, n) for n in MATERIAL_FIELDS})
+            moved = _appearance_signature(claim.pk) != appearances_before
+            if stored.status == ClaimStatus.VETTED and (changed or moved):
+                reason = demotion_reason(changed, moved)
+                ClaimStatusChange.objects.create(
+                    claim=claim,
+                    from_status=stored.status,
+                    to_status=ClaimStatus.UNDER_REVIEW,
+                    changed_by=by,
+                    reason=reason,
+                )
+                claim.status = ClaimStatus.UNDER_REVIEW
+                claim._change_reason = reason
+                _review_changed(claim.pk)
+            claim.save()
         claims_changed(claim_ids=[claim.pk])
     return claim
+
+
+def _stored_appearances(claim: Claim, ids: Sequence[int]) -> dict[int, Appearance]:
+    if claim.pk is None or not ids:
+        return {}
+    return Appearance.objects.filter(claim_id=claim.pk).in_bulk(list(ids))
+
+
+def _appearance_row(claim: Claim, sent: AppearanceInput, stored: dict[int, Appearance]):
+    row = stored[sent.id] if sent.id is not None else Appearance(claim=claim)
+    row.source = sent.source
+    row.quote = sent.quote
+    row.speaker = sent.speaker
+    row.speaker_description = sent.speaker_description
+    row.stance = sent.stance
+    return row
+
+
+def _source_ids_after(claim: Claim, appearances: Sequence[AppearanceInput], replace: bool):
+    """The sources of the claim's appearances once the write is done: what its relative dates
+    are read against."""
+    stored = (
+        {}
+        if claim.pk is None or replace
+        else dict(Appearance.objects.filter(claim_id=claim.pk).values_list("id", "source_id"))
+    )
+    new = set()
+    for sent in appearances:
+        if sent.delete:
+            stored.pop(sent.id, None)
+        elif sent.source is None:
+            continue
+        elif sent.id is not None:
+            stored[sent.id] = sent.source.pk
+        else:
+            new.add(sent.source.pk)
+    return set(stored.values()) | new
+
+
+def _appearances_write(
+    claim: Claim, appearances: Sequence[AppearanceInput], *, replace: bool, by
+) -> None:
+    """Write validated appearance changes of a locked claim, each saved (not in bulk) so that
+    its history records the change and who made it."""
+    kept = {a.id for a in appearances if a.id is not None and not a.delete}
+    gone = [a.id for a in appearances if a.id is not None and a.delete]
+    removed = Appearance.objects.filter(claim_id=claim.pk)
+    removed = removed.exclude(id__in=kept) if replace else removed.filter(id__in=gone)
+    for row in removed:
+        row._history_user = by
+        row.delete()
+    stored = _stored_appearances(claim, list(kept))
+    last = Appearance.objects.filter(claim_id=claim.pk).aggregate(last=Max("position"))["last"]
+    position = 0 if last is None else last + 1
+    for sent in appearances:
+        if sent.delete:
+            continue
+        row = _appearance_row(claim, sent, stored)
+        if row.pk is None:
+            row.position, position = position, position + 1
+        row._history_user = by
+        row.save()
+        sent.saved = row
+        if sent.via is not None:
+            AppearanceVia.objects.filter(appearance=row).delete()
+            AppearanceVia.objects.bulk_create(
+                [AppearanceVia(appearance=row, source=source) for source in dict.fromkeys(sent.via)]
+            )
+
+
+def _appearance_signature(claim_id: int) -> frozenset:
+    rows = list(
+        Appearance.objects.filter(claim_id=claim_id).order_by("id").values("id", *APPEARANCE_FIELDS)
+    )
+    via: dict[int, list[int]] = {}
+    for appearance_id, source_id in AppearanceVia.objects.filter(
+        appearance__claim_id=claim_id
+    ).values_list("appearance_id", "source_id"):
+        via.setdefault(appearance_id, []).append(source_id)
+    return appearance_signature(rows, {i: via.get(row["id"], ()) for i, row in enumerate(rows)})

@@ -91,15 +91,18 @@ def test_an_update_reruns_the_contradiction_check_on_commit(
 
 def test_a_stale_version_is_a_409_and_changes_nothing(editor_client):
     claim = ClaimFactory(text="Original.")
-    version = editor_client.get(f"/api/v1/claims/{claim.key}/").json()["updated_at"]
-    Claim.objects.filter(pk=claim.pk).update(text="Changed by someone else.")
-    claim.refresh_from_db()
-    claim.save()  # a new updated_at
+    version = editor_client.get(f"/api/v1/claims/{claim.key}/").json()["version"]
+    first = editor_client.patch(
+        f"/api/v1/claims/{claim.key}/", {"text": "Theirs.", "version": version}, format="json"
+    )
+    assert (first.status_code, first.json()["version"]) == (200, version + 1)
     response = editor_client.patch(
-        f"/api/v1/claims/{claim.key}/", {"text": "Mine.", "updated_at": version}, format="json"
+        f"/api/v1/claims/{claim.key}/", {"text": "Mine.", "version": version}, format="json"
     )
     assert response.status_code == 409
-    assert Claim.objects.get(pk=claim.pk).text == "Changed by someone else."
+    assert response.json()["errors"][0]["path"] == "version"
+    assert "Theirs." in response.json()["message"]  # what changed since, from the history
+    assert Claim.objects.get(pk=claim.pk).text == "Theirs."
 
 
 def test_an_editor_may_not_change_a_status_and_a_reviewer_does_it_with_a_reason(

@@ -25,9 +25,7 @@ from claims.models import (
 )
 from claims.services import detection
 from claims.services.claims import (
-    contradiction_confirm,
-    contradiction_dismiss,
-    contradiction_resolve,
+    contradiction_decide,
 )
 from claims.services.claimsets import import_claimset
 from sources.models import Entity
@@ -677,7 +675,9 @@ def test_a_flag_is_stored_with_the_lower_claim_id_first():
 
 def test_a_dismissed_flag_stays_dismissed_when_detection_runs_again(admin_user):
     flag = _two_conflicting()
-    contradiction_dismiss(contradiction_id=flag.pk, by=admin_user, reason="different battles")
+    contradiction_decide(
+        status="dismissed", contradiction_id=flag.pk, by=admin_user, reason="different battles"
+    )
     detection.scan_run_here(requested_by="test")
     detection.claims_check(claim_ids=[flag.claim_a_id, flag.claim_b_id])
     flag.refresh_from_db()
@@ -688,7 +688,9 @@ def test_a_dismissed_flag_stays_dismissed_when_detection_runs_again(admin_user):
 
 def test_a_dismissed_flag_reopens_when_one_of_its_claims_changes(admin_user):
     flag = _two_conflicting()
-    contradiction_dismiss(contradiction_id=flag.pk, by=admin_user, reason="different battles")
+    contradiction_decide(
+        status="dismissed", contradiction_id=flag.pk, by=admin_user, reason="different battles"
+    )
     document = copy.deepcopy(BASE)
     document["claims"] = [
         claim("a", "At least 400 fighters escaped.", "battle", "escaped", quantity("at least 400")),
@@ -706,7 +708,9 @@ def test_a_dismissed_flag_reopens_when_one_of_its_claims_changes(admin_user):
 
 def test_a_claim_status_change_does_not_reopen_a_dismissed_flag(admin_user):
     flag = _two_conflicting()
-    contradiction_dismiss(contradiction_id=flag.pk, by=admin_user, reason="different battles")
+    contradiction_decide(
+        status="dismissed", contradiction_id=flag.pk, by=admin_user, reason="different battles"
+    )
     Claim.objects.filter(pk=flag.claim_a_id).update(status=ClaimStatus.VETTED)
     detection.scan_run_here(requested_by="test")
     flag.refresh_from_db()
@@ -718,17 +722,21 @@ def test_dismissing_needs_a_reason(admin_user):
 
     flag = _two_conflicting()
     with pytest.raises(ValidationError):
-        contradiction_dismiss(contradiction_id=flag.pk, by=admin_user, reason="  ")
+        contradiction_decide(
+            status="dismissed", contradiction_id=flag.pk, by=admin_user, reason="  "
+        )
     flag.refresh_from_db()
     assert flag.status == ContradictionStatus.OPEN
 
 
 def test_confirming_and_resolving_are_recorded(admin_user):
     flag = _two_conflicting()
-    contradiction_confirm(contradiction_id=flag.pk, by=admin_user)
+    contradiction_decide(status="confirmed", contradiction_id=flag.pk, by=admin_user)
     flag.refresh_from_db()
     assert (flag.status, flag.status_changed_by) == (ContradictionStatus.CONFIRMED, admin_user)
-    contradiction_resolve(contradiction_id=flag.pk, by=admin_user, refuted_claim_id=flag.claim_b_id)
+    contradiction_decide(
+        status="resolved", contradiction_id=flag.pk, by=admin_user, refuted_claim_id=flag.claim_b_id
+    )
     flag.refresh_from_db()
     assert flag.status == ContradictionStatus.RESOLVED
     assert Claim.objects.get(pk=flag.claim_b_id).status == ClaimStatus.REFUTED
@@ -749,7 +757,7 @@ def test_an_open_flag_whose_claims_no_longer_conflict_is_withdrawn():
 
 def test_a_reviewed_flag_is_kept_when_its_claims_no_longer_conflict(admin_user):
     flag = _two_conflicting()
-    contradiction_confirm(contradiction_id=flag.pk, by=admin_user)
+    contradiction_decide(status="confirmed", contradiction_id=flag.pk, by=admin_user)
     document = copy.deepcopy(BASE)
     document["claims"] = [
         claim("a", "At least 400 fighters escaped.", "battle", "escaped", quantity("at least 400")),
@@ -874,7 +882,7 @@ def test_contradiction_report_filters_by_status_and_subject(admin_user):
     out = io.StringIO()
     call_command("contradiction_report", "--status", "dismissed", stdout=out)
     assert json.loads(out.getvalue())["contradictions"] == []
-    contradiction_dismiss(contradiction_id=flag.pk, by=admin_user, reason="no")
+    contradiction_decide(status="dismissed", contradiction_id=flag.pk, by=admin_user, reason="no")
     out = io.StringIO()
     call_command(
         "contradiction_report", "--status", "dismissed", "--subject", "Operation X", stdout=out

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Appearance, Claim, ClaimRating
-from claims.services.claims import claim_rate, contradiction_dismiss
+from claims.services.claims import claim_rate, contradiction_decide
 from claims.services.claimsets import IMPORTED, import_claimset
 from sources.models import Outlet
 from sources.services import outlet_grade
@@ -49,7 +49,9 @@ def test_a_superseded_rating_keeps_its_history(reviewer):
 
 def test_a_dismissed_flag_and_a_graded_outlet_are_in_their_history(reviewer):
     flag = ContradictionFactory()
-    contradiction_dismiss(contradiction_id=flag.pk, by=reviewer, reason="different towns")
+    contradiction_decide(
+        status="dismissed", contradiction_id=flag.pk, by=reviewer, reason="different towns"
+    )
     assert flag.history.filter(status="dismissed").get().dismissed_reason == "different towns"
     outlet = OutletFactory(reliability="C")
     outlet_grade(by=reviewer, outlet_id=outlet.pk, reliability="B")

@@ -10,7 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from claims.models import Claim, ClaimStatus
-from claims.services.claims import ClaimChangedError, claim_lock_unchanged, claim_status_change
+from claims.services.claims import (
+    ClaimChangedError,
+    claim_lock_unchanged,
+    claim_save,
+    claim_status_change,
+)
 from claims.services.claimsets import import_claimset
 from claims.services.detection import claims_changed
 from tests.admin import change_form_data
@@ -176,7 +181,7 @@ def test_claim_lock_unchanged_refuses_outside_a_transaction():
     "cannot race on the check the way they can on PostgreSQL",
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_reviewers_saving_at_once_end_with_one_refusal():
+def test_two_reviewers_saving_at_once_end_with_one_refusal(reviewer):
     claim = ClaimFactory(text="Before.")
     start = threading.Barrier(2)
     outcomes: dict[str, str] = {}
@@ -185,12 +190,12 @@ def test_two_reviewers_saving_at_once_end_with_one_refusal():
         try:
             start.wait()
             with transaction.atomic():
-                locked = claim_lock_unchanged(claim_id=claim.pk, loaded_version=1)
+                mine = Claim.objects.get(pk=claim.pk)
+                mine.text = text
+                claim_save(by=reviewer, claim=mine, expected_version=1)
                 # Hold the lock while the other writer runs its check: without the lock both
-                # would read version 1 here and both save, the second over the first.
+                # would read version 1 and both save, the second over the first.
                 time.sleep(0.3)
-                locked.text = text
-                locked.save()
             outcomes[text] = "saved"
         except ClaimChangedError as error:
             outcomes[text] = "refused: " + " ".join(error.messages)

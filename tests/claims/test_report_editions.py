@@ -8,7 +8,7 @@ from django.conf import settings
 from claims import tasks
 from claims.models import Contradiction, ReportEdition
 from claims.reports import contradictions as reports
-from claims.services.claims import contradiction_confirm
+from claims.services.claims import contradiction_decide
 from tests.claims.demo_data import demo  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -69,7 +69,7 @@ def test_running_the_task_twice_keeps_one_edition_unchanged():
 def test_an_edition_lists_what_changed_since_the_previous_one(admin_user):
     reports.report_edition_produce(period_end=datetime.date(2026, 3, 1), days=7)
     flag = Contradiction.objects.order_by("pk").first()
-    contradiction_confirm(contradiction_id=flag.pk, by=admin_user)
+    contradiction_decide(status="confirmed", contradiction_id=flag.pk, by=admin_user)
     gone = Contradiction.objects.order_by("pk").last()
     gone_pair = [gone.claim_a.key, gone.claim_b.key]
     gone.delete()

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from claims.models import Appearance, Contradiction
 from claims.reports import contradictions as reports
 from claims.selectors.claims import ContradictionFilters, contradictions_for_report
-from claims.services.claims import contradiction_dismiss
+from claims.services.claims import contradiction_decide
 from tests.claims.demo_data import demo  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -88,7 +88,9 @@ def test_html_has_a_section_per_subject_with_both_claims_their_quotes_outlets_an
 
 def test_filters_by_status_kind_subject_outlet_and_detection_dates(admin_user):
     fighters = Contradiction.objects.get(explanation__startswith=FIGHTERS)
-    contradiction_dismiss(contradiction_id=fighters.pk, by=admin_user, reason="a probe")
+    contradiction_decide(
+        status="dismissed", contradiction_id=fighters.pk, by=admin_user, reason="a probe"
+    )
 
     assert [e["claims"] for e in report_json("--status", "dismissed")] == [
         [fighters.claim_a.key, fighters.claim_b.key]

@@ -11,9 +11,7 @@ from claims.selectors.claims import claim_vetting_blockers, claims_confidence
 from claims.services.claims import (
     claim_rate,
     claim_status_change,
-    contradiction_confirm,
-    contradiction_dismiss,
-    contradiction_resolve,
+    contradiction_decide,
 )
 from sources.services import outlet_grade
 from tests.factories import AppearanceFactory, ClaimFactory, ContradictionFactory, OutletFactory
@@ -86,11 +84,13 @@ def test_only_reviewers_may_decide_on_contradictions(request, who):
     user = request.getfixturevalue(who)
     flag = ContradictionFactory()
     with pytest.raises(PermissionDenied):
-        contradiction_confirm(contradiction_id=flag.pk, by=user)
+        contradiction_decide(status="confirmed", contradiction_id=flag.pk, by=user)
     with pytest.raises(PermissionDenied):
-        contradiction_dismiss(contradiction_id=flag.pk, by=user, reason="no")
+        contradiction_decide(status="dismissed", contradiction_id=flag.pk, by=user, reason="no")
     with pytest.raises(PermissionDenied):
-        contradiction_resolve(contradiction_id=flag.pk, by=user, refuted_claim_id=flag.claim_a_id)
+        contradiction_decide(
+            status="resolved", contradiction_id=flag.pk, by=user, refuted_claim_id=flag.claim_a_id
+        )
     flag.refresh_from_db()
     assert flag.status == ContradictionStatus.OPEN
 
@@ -116,7 +116,9 @@ def test_a_reviewer_grades_an_outlet(reviewer):
 
 def test_a_reviewer_decides_on_a_contradiction_and_resolving_records_the_status_change(reviewer):
     flag = ContradictionFactory()
-    contradiction_resolve(contradiction_id=flag.pk, by=reviewer, refuted_claim_id=flag.claim_b_id)
+    contradiction_decide(
+        status="resolved", contradiction_id=flag.pk, by=reviewer, refuted_claim_id=flag.claim_b_id
+    )
     flag.refresh_from_db()
     assert flag.status == ContradictionStatus.RESOLVED
     change = ClaimStatusChange.objects.get(claim=flag.claim_b)
@@ -235,7 +237,9 @@ def test_a_claim_with_an_open_contradiction_cannot_be_vetted(reviewer):
         ValidationError, match=f"1 open contradiction \\(with {flag.claim_b.key}\\)"
     ):
         claim_status_change(by=reviewer, claim_id=flag.claim_a_id, status="vetted", reason="ok")
-    contradiction_dismiss(contradiction_id=flag.pk, by=reviewer, reason="different towns")
+    contradiction_decide(
+        status="dismissed", contradiction_id=flag.pk, by=reviewer, reason="different towns"
+    )
     claim_status_change(by=reviewer, claim_id=flag.claim_a_id, status="vetted", reason="ok")
     flag.claim_a.refresh_from_db()
     assert flag.claim_a.status == "vetted"

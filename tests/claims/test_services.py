@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from claims.core.values import PartialDate
 from claims.models import Claim, ValueType
 from claims.services.claims import (
-    claim_appearance_positions_assign,
+    AppearanceInput,
     claim_apply_as_written,
     claim_key_generate,
+    claim_save,
     predicate_alias_normalize,
     predicate_names_normalize,
 )
@@ -18,6 +19,7 @@ from tests.factories import (
     ClaimFactory,
     EntityFactory,
     PredicateFactory,
+    SourceFactory,
     TextClaimFactory,
 )
 from tracker.models import Precision
@@ -237,20 +239,27 @@ def test_a_value_without_a_predicate_is_refused_on_the_predicate():
     assert list(raised.value.message_dict) == ["predicate"]
 
 
-def test_claim_appearance_positions_assign_numbers_after_the_existing_ones():
+def test_claim_save_numbers_new_appearances_after_the_existing_ones(admin_user):
     claim = ClaimFactory()
     AppearanceFactory(claim=claim, position=2)
-    new = [AppearanceFactory.build(claim=claim), AppearanceFactory.build(claim=claim)]
+    sources = [SourceFactory(text=""), SourceFactory(text="")]
 
-    claim_appearance_positions_assign(claim=claim, appearances=new)
+    claim_save(
+        by=admin_user,
+        claim=claim,
+        appearances=[AppearanceInput(source=source) for source in sources],
+    )
 
-    assert [appearance.position for appearance in new] == [3, 4]
+    assert list(claim.appearances.order_by("position").values_list("position", flat=True)) == [
+        2,
+        3,
+        4,
+    ]
 
 
-def test_claim_appearance_positions_assign_starts_at_zero_for_a_claim_without_appearances():
+def test_claim_save_numbers_the_first_appearance_of_a_claim_zero(admin_user):
     claim = ClaimFactory()
-    new = [AppearanceFactory.build(claim=claim)]
 
-    claim_appearance_positions_assign(claim=claim, appearances=new)
+    claim_save(by=admin_user, claim=claim, appearances=[AppearanceInput(source=SourceFactory())])
 
-    assert new[0].position == 0
+    assert claim.appearances.get().position == 0
