@@ -57,6 +57,12 @@ from claims.models import (
     ScanStatus,
     ValueType,
 )
+from claims.supersessions import (
+    Superseding,
+    supersessions_decide,
+    supersessions_lapse_unseen,
+    supersessions_store,
+)
 from claims.value_columns import earliest_publication
 from sources.models import Entity, EntityAlias
 from tracker.bulk import chunked, filter_in, insert_rows, update_rows
@@ -336,6 +342,9 @@ class Found:
 
     pairs: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     text_explanations: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Pairs taken out of `pairs` because one claim supersedes the other, by (newer, older)
+    # (claims/supersessions.py, supersessions_decide).
+    supersessions: dict[tuple[int, int], Superseding] = field(default_factory=dict)
     claims: int = 0  # claims checked
     compared: int = 0  # candidate pairs the rules were applied to
 
@@ -350,7 +359,7 @@ class Found:
 
 
 # What a flag's explanation shows of a claim, besides what the rules read.
-_DISPLAY_COLUMNS = (
+DISPLAY_COLUMNS = (
     *FACT_COLUMNS,
     "key",
     "text",
@@ -441,7 +450,7 @@ def _describe_dates(start, start_precision, end, end_precision) -> str:
     return values.format_date_interval(interval)
 
 
-def _describe_period(start, end) -> str:
+def describe_period(start, end) -> str:
     """A stretch of days as briefly as it can be said: "2015-07", "2015", "2015-06-25"."""
     start, end = _as_date(start), _as_date(end)
     if start is None and end is None:
@@ -473,14 +482,13 @@ def explain_structured(a: dict, b: dict) -> str:
     if a["predicate__time_varying"]:
         start = max(filter(None, map(_as_date, (a["holds_from"], b["holds_from"]))), default=None)
         end = min(filter(None, map(_as_date, (a["holds_to"], b["holds_to"]))), default=None)
-        context += f", both holding {_describe_period(start, end)}"
+        context += f", both holding {describe_period(start, end)}"
     return f"{describe_value(a)} vs {describe_value(b)} — {context}"
 
 
 def _display_rows(claim_ids: Iterable[int]) -> dict[int, dict]:
     return {
-        row["id"]: row
-        for row in filter_in(Claim.objects.values(*_DISPLAY_COLUMNS), "id", claim_ids)
+        row["id"]: row for row in filter_in(Claim.objects.values(*DISPLAY_COLUMNS), "id", claim_ids)
     }
 
 
@@ -831,9 +839,13 @@ def claims_check(*, claim_ids: Collection[int]) -> Found:
             if kind:
                 found.add(mine.id, other[0], kind, STRUCTURED_DETECTOR)
     text_candidates_check(found, list(marks))
+    # The same pass decides which conflicts are updates or corrections instead.
+    supersessions_decide(found)
     with transaction.atomic():
         flags_store(found, now=started)
+        supersessions_store(found, now=started)
         _withdraw_unseen(claim_ids=list(marks), since=started)
+        supersessions_lapse_unseen(claim_ids=list(marks), since=started)
         for claim_id, mark in marks.items():
             if mark is not None:
                 # Compare-and-set: a change that came in during the check keeps its mark.
@@ -1018,8 +1030,10 @@ def scan_run_chunk(*, chunk_id: int) -> bool:
         _structured_chunk(chunk, found)
     else:
         _text_chunk(chunk, found)
+    supersessions_decide(found)
     with transaction.atomic():
         flags_store(found, now=chunk.scan.started_at)
+        supersessions_store(found, now=chunk.scan.started_at)
         ContradictionScanChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
             done_at=timezone.now(),
             claims_compared=found.claims,
@@ -1056,6 +1070,7 @@ def _scan_finish_if_done(scan_id: int) -> bool:
         withdrawn = Contradiction.objects.filter(
             status=ContradictionStatus.OPEN, last_detected_at__lt=scan.started_at
         ).delete()[0]
+        supersessions_lapse_unseen(since=scan.started_at)
         ContradictionScan.objects.filter(pk=scan_id).update(flags_withdrawn=withdrawn)
     return True
 
