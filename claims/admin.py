@@ -54,6 +54,7 @@ from claims.services import (
     predicate_alias_normalize,
     predicate_names_normalize,
 )
+from claims.supersession_admin import claim_supersessions_html, flag_supersession_text
 from sources.admin import ComputedColumnsForm, NormalizedAliasInline, NormalizedSearchMixin
 from sources.models import Entity, Outlet
 from tracker.errors import ApplicationError
@@ -67,7 +68,15 @@ COMPACT_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2
 class PredicateForm(ComputedColumnsForm):
     class Meta:
         model = Predicate
-        fields = ("key", "name", "value_type", "unit", "functional", "time_varying")
+        fields = (
+            "key",
+            "name",
+            "value_type",
+            "unit",
+            "functional",
+            "time_varying",
+            "cumulative",
+        )
 
     def fill_computed_columns(self) -> None:
         predicate_names_normalize(predicate=self.instance)
@@ -94,11 +103,28 @@ class PredicateAliasInline(NormalizedAliasInline):
 @admin.register(Predicate)
 class PredicateAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     form = PredicateForm
-    list_display = ("name", "key", "value_type", "unit", "functional", "time_varying")
-    list_filter = ("value_type", "functional", "time_varying")
+    list_display = (
+        "name",
+        "key",
+        "value_type",
+        "unit",
+        "functional",
+        "time_varying",
+        "cumulative",
+    )
+    list_filter = ("value_type", "functional", "time_varying", "cumulative")
     search_fields = ("name", "key", "aliases__name")
     normalized_search_fields = ("normalized_name", "aliases__normalized")
-    fields = ("key", "name", "normalized_name", "value_type", "unit", "functional", "time_varying")
+    fields = (
+        "key",
+        "name",
+        "normalized_name",
+        "value_type",
+        "unit",
+        "functional",
+        "time_varying",
+        "cumulative",
+    )
     readonly_fields = ("normalized_name",)
     inlines = [PredicateAliasInline]
 
@@ -146,7 +172,13 @@ class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
     )
     search_fields = ("text", "key")
     autocomplete_fields = ("subject", "predicate", "value_entity", "location")
-    readonly_fields = ("parsed_value", "parsed_valid_time", "open_contradictions", "charts")
+    readonly_fields = (
+        "parsed_value",
+        "parsed_valid_time",
+        "open_contradictions",
+        "supersessions",
+        "charts",
+    )
     fieldsets = (
         (None, {"fields": ("key", "text", "status")}),
         (
@@ -198,6 +230,7 @@ class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
         return [
             first,
             ("Contradictions", {"fields": ("open_contradictions",)}),
+            ("Updates and corrections", {"fields": ("supersessions",)}),
             ("Compared with other claims", {"fields": ("charts",)}),
             *rest,
         ]
@@ -209,6 +242,10 @@ class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="open contradictions")
     def open_contradictions(self, claim: Claim) -> str:
         return open_contradictions_html(claim) or "none open"
+
+    @admin.display(description="supersedes and superseded by")
+    def supersessions(self, claim: Claim) -> str:
+        return claim_supersessions_html(claim) or "neither supersedes nor is superseded"
 
     @admin.display(description="text", ordering="text")
     def short_text(self, claim: Claim) -> str:
@@ -679,6 +716,7 @@ class ContradictionAdmin(SimpleHistoryAdmin):
         "status_changed_by",
         "status_changed_at",
         "dismissed_reason",
+        "now_related",
     )
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Contradiction]:
@@ -705,6 +743,9 @@ class ContradictionAdmin(SimpleHistoryAdmin):
                 },
             ),
         ]
+        if obj is not None and flag_supersession_text(obj):
+            # A reviewed flag is kept when its claims come to supersede one another.
+            fieldsets.insert(1, ("Now related as", {"fields": ("now_related",)}))
         if self.has_change_permission(request, obj):
             fieldsets.append(("Decision", {"fields": ("decision", "reason")}))
         return fieldsets
@@ -748,6 +789,10 @@ class ContradictionAdmin(SimpleHistoryAdmin):
         else:
             return
         obj.refresh_from_db()  # for the change message and the history entry
+
+    @admin.display(description="update or correction")
+    def now_related(self, flag: Contradiction) -> str:
+        return flag_supersession_text(flag)
 
     @admin.display(description="explanation", ordering="explanation")
     def short_explanation(self, flag: Contradiction) -> str:

@@ -643,9 +643,6 @@ class Supersession(TimestampedModel):
             # Records not seen again by a finished full scan (detection._scan_finish_if_done).
             models.Index(fields=["last_detected_at"], name="claims_supersession_seen"),
         ]
-        permissions = [
-            ("undo_supersession", "Can undo a supersession"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.newer_id} supersedes {self.older_id} ({self.reason}, {self.status})"

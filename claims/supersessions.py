@@ -110,7 +110,8 @@ def _counted(claim: dict) -> Counted:
     )
 
 
-def _rows(claim_ids: Iterable[int]) -> dict[int, dict]:
+def claim_rows(claim_ids: Iterable[int]) -> dict[int, dict]:
+    """What the rules, the explanations and the fingerprint read of each claim, by id."""
     from claims.detection import DISPLAY_COLUMNS  # detection imports this module
 
     columns = dict.fromkeys((*DISPLAY_COLUMNS, *_EXTRA_COLUMNS))
@@ -221,7 +222,7 @@ def supersessions_decide(found) -> int:
         for pair, (kind, _detector) in found.pairs.items()
         if has_corrections or kind == Kind.QUANTITY
     ]
-    rows = _rows({claim_id for pair in pairs for claim_id in pair})
+    rows = claim_rows({claim_id for pair in pairs for claim_id in pair})
     sources: dict[int, frozenset[int]] = {}
     reach = CorrectionReach(())
     if has_corrections:

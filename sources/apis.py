@@ -15,7 +15,7 @@ from api.validation import validate_model
 from claims.roles import GRADE_OUTLET, require_permission
 from claims.values import PartialDate, ValueParseError, normalize_name, parse_partial_date
 from sources import services
-from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
+from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation, SourceCorrection
 
 
 class _KeyedSerializer(serializers.ModelSerializer):
@@ -152,6 +152,13 @@ class SourceSerializer(_KeyedSerializer):
         required=False,
         help_text="Keys of sources this one relies on as a whole; when sent, replaces them.",
     )
+    corrects = KeyRelatedField(
+        queryset=Source.objects.all(),
+        many=True,
+        required=False,
+        help_text="Keys of earlier sources this one corrects or supersedes (a correction notice, "
+        "a revised version); when sent, replaces them.",
+    )
 
     class Meta:
         model = Source
@@ -165,6 +172,7 @@ class SourceSerializer(_KeyedSerializer):
             "language",
             "text",
             "cites",
+            "corrects",
             "updated_at",
         )
         read_only_fields = ("updated_at",)
@@ -183,6 +191,7 @@ class SourceSerializer(_KeyedSerializer):
 
     def validate(self, attrs):
         cites = attrs.pop("cites", None)
+        corrects = attrs.pop("corrects", None)
         published = attrs.pop("published", ...)
         if published == "":  # DRF hands a blank string through without parsing it
             published = None
@@ -192,13 +201,16 @@ class SourceSerializer(_KeyedSerializer):
         services.source_url_normalize(source=source)
         if cites and source.pk is not None and any(c.pk == source.pk for c in cites):
             raise serializers.ValidationError({"cites": "A source cannot cite itself."})
+        if corrects and source.pk is not None and any(c.pk == source.pk for c in corrects):
+            raise serializers.ValidationError({"corrects": "A source cannot correct itself."})
         validate_model(source, fields={"normalized_url": "url"})
-        attrs["cites"], attrs["published"] = cites, published
+        attrs["cites"], attrs["corrects"], attrs["published"] = cites, corrects, published
         return attrs
 
     def save(self, **kwargs):
         data = dict(self.validated_data)
-        cites, published = data.pop("cites"), data.pop("published")
+        cites, corrects = data.pop("cites"), data.pop("corrects")
+        published = data.pop("published")
         with transaction.atomic():
             source = self.build(data)
             if published is not ...:
@@ -210,12 +222,20 @@ class SourceSerializer(_KeyedSerializer):
                 SourceCitation.objects.bulk_create(
                     [SourceCitation(citing=source, cited=c) for c in dict.fromkeys(cites)]
                 )
+            if corrects is not None:
+                SourceCorrection.objects.filter(correcting=source).delete()
+                SourceCorrection.objects.bulk_create(
+                    [
+                        SourceCorrection(correcting=source, corrected=c)
+                        for c in dict.fromkeys(corrects)
+                    ]
+                )
         self.instance = _sources().get(pk=source.pk)
         return self.instance
 
 
 def _sources():
-    return Source.objects.select_related("outlet").prefetch_related("cites")
+    return Source.objects.select_related("outlet").prefetch_related("cites", "corrects")
 
 
 @extend_schema(tags=["outlets"])
