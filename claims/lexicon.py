@@ -198,3 +198,10 @@ def same_event(a: str, b: str) -> bool:
     """Whether two phrases name the same event by the lexicon: "were killed" and "died"."""
     first, second = group_of(a), group_of(b)
     return first is not None and first == second
+
+
+def predicate_for(phrase: str) -> str | None:
+    """The predicate name the lexicon proposes for a phrase ("were killed" -> "number
+    killed"), or None when it names no event of the lexicon."""
+    group = group_of(phrase)
+    return group.predicate if group is not None else None

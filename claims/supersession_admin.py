@@ -66,10 +66,13 @@ def claim_supersessions_html(claim: Claim) -> SafeString | None:
 def flag_supersession_text(flag: Contradiction) -> str:
     """The relation a reviewed flag's claims have come to: "correction: 2 attackers ... corrects
     3 attackers ...", or "" when they do not supersede one another."""
-    found = supersessions_between([flag]).get(flag.pk)
-    if found is None:
-        return ""
-    return f"{found.get_reason_display()}: {found.explanation}"
+    # Asked by the page's fieldsets and its field: read once per flag loaded.
+    if not hasattr(flag, "_supersession_text"):
+        found = supersessions_between([flag]).get(flag.pk)
+        flag._supersession_text = (
+            "" if found is None else f"{found.get_reason_display()}: {found.explanation}"
+        )
+    return flag._supersession_text
 
 
 class SupersessionUndoForm(forms.ModelForm):
