@@ -253,11 +253,12 @@ def supersessions_decide(found) -> int:
     if not decided:
         return 0
     undone = {
-        (newer, older): reviewed
-        for newer, older, reviewed in Supersession.objects.filter(
-            _pairs_q((newer, older) for newer, older, _ in decided.values()),
-            status=SupersessionStatus.UNDONE,
-        ).values_list("newer_id", "older_id", "reviewed_fingerprint")
+        (row["newer_id"], row["older_id"]): row["reviewed_fingerprint"]
+        for row in _of_pairs(
+            Supersession.objects.filter(status=SupersessionStatus.UNDONE),
+            ((newer, older) for newer, older, _ in decided.values()),
+            "reviewed_fingerprint",
+        )
     }
     titles = _source_rows(sources, decided)
     for pair, (newer_id, older_id, reason) in decided.items():
@@ -276,11 +277,18 @@ def supersessions_decide(found) -> int:
     return len(found.supersessions)
 
 
-def _pairs_q(pairs: Iterable[tuple[int, int]]) -> Q:
-    condition = Q(pk__in=[])
-    for newer, older in pairs:
-        condition |= Q(newer_id=newer, older_id=older)
-    return condition
+def _of_pairs(query, pairs: Iterable[tuple[int, int]], *columns: str) -> list[dict]:
+    """The rows of `query` (Supersession) for the given (newer, older) pairs, with `columns`:
+    read by the newer claims' ids, a chunk at a time (an OR per pair would outgrow SQLite's
+    expression depth), and matched to the pairs here."""
+    wanted = set(pairs)
+    newer_ids = sorted({newer for newer, _ in wanted})
+    rows = []
+    for chunk in chunked(newer_ids):
+        for row in query.filter(newer_id__in=chunk).values("newer_id", "older_id", *columns):
+            if (row["newer_id"], row["older_id"]) in wanted:
+                rows.append(row)
+    return rows
 
 
 def _correcting_sources(
@@ -315,13 +323,17 @@ def supersessions_store(found, *, now: datetime.datetime) -> int:
     kept in the record's history. Returns how many were written."""
     if not found.supersessions:
         return 0
-    pairs = list(found.supersessions)
-    existing = {}
-    for chunk in chunked(pairs, 500):
-        for row in Supersession.objects.filter(_pairs_q(chunk)).values(
-            "id", "newer_id", "older_id", "status", "reason", "explanation"
-        ):
-            existing[(row["newer_id"], row["older_id"])] = row
+    existing = {
+        (row["newer_id"], row["older_id"]): row
+        for row in _of_pairs(
+            Supersession.objects.all(),
+            found.supersessions,
+            "id",
+            "status",
+            "reason",
+            "explanation",
+        )
+    }
     new, changed, refreshed = [], [], []
     for (newer, older), found_one in found.supersessions.items():
         row = existing.get((newer, older))
@@ -357,15 +369,14 @@ def supersessions_store(found, *, now: datetime.datetime) -> int:
             refreshed.append(update)
     # Two workers may find one new supersession at once: the unique pair keeps one record.
     Supersession.objects.bulk_create(new, ignore_conflicts=True)
-    created = (
-        list(
-            Supersession.objects.filter(
-                _pairs_q((s.newer_id, s.older_id) for s in new), created_at__gte=now
-            ).values_list("id", flat=True)
+    created = [
+        row["id"]
+        for row in _of_pairs(
+            Supersession.objects.filter(created_at__gte=now),
+            ((s.newer_id, s.older_id) for s in new),
+            "id",
         )
-        if new
-        else []
-    )
+    ]
     history_record_bulk(Supersession, ids=created, history_type=CREATED, reason="detected")
     fields = ["status", "reason", "explanation", "fingerprint", "last_detected_at", "detected_by"]
     update_rows(Supersession, changed, fields)
