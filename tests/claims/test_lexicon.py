@@ -109,7 +109,7 @@ def test_took_and_fell_to_in_other_senses_are_not_a_capture(wording):
     assert lexicon.group_of(wording) is None or lexicon.group_of(wording).name != "captured"
 
 
-# --- fled / escaped / withdrew from ----------------------------------------------------------------
+# --- fled / escaped / withdrew from ---------------------------------------------------------------
 
 FLED = [
     "400 fighters fled Sirte.",
@@ -131,7 +131,7 @@ def test_an_escape_route_or_a_withdrawn_offer_is_no_flight(wording):
     assert "=fled" not in terms(wording)
 
 
-# --- wounded / injured --------------------------------------------------------------------------------
+# --- wounded / injured ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_wounded_and_killed_are_different_events():
     )
 
 
-# --- different statements stay apart ---------------------------------------------------------------
+# --- different statements stay apart --------------------------------------------------------------
 
 
 def test_fighters_who_escaped_and_militants_killed_stay_unrelated():
@@ -185,7 +185,7 @@ def test_same_event_compares_phrases_through_their_groups():
     assert not lexicon.same_event("took place", "captured")
 
 
-# --- the file ---------------------------------------------------------------------------------------
+# --- the file -------------------------------------------------------------------------------------
 
 
 def test_the_lexicon_file_has_the_four_groups():

@@ -439,7 +439,7 @@ def test_a_claims_page_shows_what_it_supersedes_and_what_supersedes_it(client, r
     assert "updates 40 people on 2016-03-03" in older_page
 
 
-# --- the claimset -----------------------------------------------------------------------------------
+# --- the claimset ---------------------------------------------------------------------------------
 
 
 def test_cumulative_and_corrects_round_trip_and_superseded_by_is_ignored_on_import():
@@ -486,3 +486,20 @@ def test_bad_cumulative_or_corrects_is_an_error_with_its_path(change, message):
     with pytest.raises(ClaimsetInvalid) as raised:
         import_claimset(doc)
     assert any(message in str(error) for error in raised.value.errors)
+
+
+def test_a_correction_settles_a_contradiction_between_wordings_too():
+    def text_claim(key, text, source):
+        return {"key": key, "text": text, "appearances": [{"source": source}]}
+
+    load(
+        text_claim("three", "Three attackers carried out the harbour bombing.", "d4"),
+        text_claim("two", "Two attackers carried out the harbour bombing.", "fix"),
+        sources=[CORRECTION],
+    )
+
+    assert flagged() == set()
+    assert superseded() == {("two", "three", "correction")}
+    assert Supersession.objects.get().explanation.startswith(
+        "“Two attackers carried out the harbour bombing.” in “Correction: two attackers"
+    )
