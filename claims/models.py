@@ -45,6 +45,11 @@ class Predicate(TimestampedModel):
     time_varying = models.BooleanField(
         default=False, help_text="Claims conflict only where their valid times overlap."
     )
+    cumulative = models.BooleanField(
+        default=False,
+        help_text="A count that only grows (number killed, displaced, arrested): a later, higher "
+        "figure updates an earlier one instead of contradicting it.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -63,6 +68,10 @@ class Predicate(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(unit="") | Q(value_type=ValueType.QUANTITY),
                 name="claims_predicate_unit_only_for_quantities",
+            ),
+            models.CheckConstraint(
+                condition=Q(cumulative=False) | Q(value_type=ValueType.QUANTITY),
+                name="claims_predicate_cumulative_only_for_quantities",
             ),
         ]
 
@@ -547,6 +556,96 @@ class Contradiction(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.claim_a_id} vs {self.claim_b_id} ({self.kind}, {self.status})"
+
+
+class SupersessionReason(models.TextChoices):
+    UPDATE = "update"
+    CORRECTION = "correction"
+
+
+class SupersessionStatus(models.TextChoices):
+    ACTIVE = "active"
+    UNDONE = "undone", "undone by a reviewer"
+    LAPSED = "lapsed", "lapsed (no longer detected)"
+
+
+class Supersession(TimestampedModel):
+    """A later claim that replaces an earlier one (spec: "Updates and corrections"): a higher
+    figure of a cumulative count, or a claim in a correction of the earlier claim's source.
+
+    Like a deprecated statement in Wikidata, the older claim is kept, with this record saying
+    what replaced it and why. Records are never deleted by detection: one no longer detected
+    lapses, one a reviewer undoes stays undone until either claim changes (`fingerprint`
+    against `reviewed_fingerprint`). `created_at` is when it was first found.
+    """
+
+    Reason = SupersessionReason
+    Status = SupersessionStatus
+
+    newer = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="supersessions_as_newer",
+        db_index=False,  # claims_supersession_pair_unique leads with newer
+    )
+    older = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="supersessions_as_older"
+    )
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    explanation = models.CharField(max_length=500)
+    detected_by = models.CharField(max_length=40, help_text="The detector and its version.")
+    fingerprint = models.CharField(max_length=32, editable=False)
+    reviewed_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
+    last_detected_at = models.DateTimeField(editable=False)
+    undone_reason = models.TextField(blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    # Every change of status, reason or explanation, with who and when; detection's refresh of
+    # last_detected_at alone would only add noise.
+    history = HistoricalRecords(excluded_fields=["last_detected_at"])
+
+    class Meta:
+        ordering = ["older", "newer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["newer", "older"], name="claims_supersession_pair_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(newer=models.F("older")), name="claims_supersession_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=SupersessionReason.values),
+                name="claims_supersession_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SupersessionStatus.values),
+                name="claims_supersession_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SupersessionStatus.UNDONE) | ~Q(undone_reason=""),
+                name="claims_supersession_undone_has_reason",
+            ),
+        ]
+        indexes = [
+            # Whether a claim is superseded now: the facts served, the export's superseded_by.
+            models.Index(
+                fields=["older"],
+                condition=Q(status=SupersessionStatus.ACTIVE),
+                name="claims_supersession_active",
+            ),
+            # Records not seen again by a finished full scan (detection._scan_finish_if_done).
+            models.Index(fields=["last_detected_at"], name="claims_supersession_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.newer_id} supersedes {self.older_id} ({self.reason}, {self.status})"
 
 
 class ScanStatus(models.TextChoices):

@@ -26,7 +26,14 @@ from claims.core.values import (
     parse_partial_date,
 )
 from sources import services
-from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
+from sources.models import (
+    Entity,
+    EntityAlias,
+    Outlet,
+    Source,
+    SourceCitation,
+    SourceCorrection,
+)
 from sources.url_normalization import normalize_url
 
 
@@ -421,6 +428,35 @@ class SourceCitationInline(admin.TabularInline):
     extra = 0
 
 
+class SourceCorrectionForm(forms.ModelForm):
+    class Meta:
+        model = SourceCorrection
+        fields = ("corrected",)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        corrected = cleaned_data.get("corrected")
+        # sources_sourcecorrection_not_self, checked here as SourceCitationForm checks its own.
+        correcting = cleaned_data.get("correcting")
+        correcting_id = correcting.pk if correcting is not None else self.instance.correcting_id
+        if corrected is not None and corrected.pk == correcting_id:
+            self.add_error("corrected", "A source cannot correct itself.")
+        return cleaned_data
+
+
+class SourceCorrectionInline(admin.TabularInline):
+    model = SourceCorrection
+    form = SourceCorrectionForm
+    fk_name = "correcting"
+    autocomplete_fields = ("corrected",)
+    verbose_name = "corrected source"
+    verbose_name_plural = (
+        "corrects (earlier documents this one corrects or supersedes: a correction notice, "
+        "a revised version)"
+    )
+    extra = 0
+
+
 @admin.register(Source)
 class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     form = SourceForm
@@ -457,7 +493,7 @@ class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
         "text",
     )
     readonly_fields = ("normalized_url",)
-    inlines = [SourceCitationInline]
+    inlines = [SourceCitationInline, SourceCorrectionInline]
 
     def save_model(self, request: HttpRequest, obj: Source, form, change: bool) -> None:
         # A new publication date re-checks the claims that appear in the source (the service).
@@ -501,3 +537,13 @@ class SourceCitationAdmin(admin.ModelAdmin):
     search_fields = ("citing__title", "citing__key", "cited__title", "cited__key")
     autocomplete_fields = ("citing", "cited")
     fields = ("citing", "cited")  # the inline form's own list has no citing: its parent is it
+
+
+@admin.register(SourceCorrection)
+class SourceCorrectionAdmin(admin.ModelAdmin):
+    form = SourceCorrectionForm
+    list_display = ("correcting", "corrected")
+    list_select_related = ("correcting", "corrected")
+    search_fields = ("correcting__title", "correcting__key", "corrected__title", "corrected__key")
+    autocomplete_fields = ("correcting", "corrected")
+    fields = ("correcting", "corrected")

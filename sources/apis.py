@@ -117,6 +117,13 @@ class SourceSerializer(_KeyedSerializer):
         required=False,
         help_text="Keys of sources this one relies on as a whole; when sent, replaces them.",
     )
+    corrects = KeyRelatedField(
+        queryset=Source.objects.all(),
+        many=True,
+        required=False,
+        help_text="Keys of earlier sources this one corrects or supersedes (a correction notice, "
+        "a revised version); when sent, replaces them.",
+    )
 
     class Meta:
         model = Source
@@ -130,6 +137,7 @@ class SourceSerializer(_KeyedSerializer):
             "language",
             "text",
             "cites",
+            "corrects",
             "updated_at",
         )
         read_only_fields = ("updated_at",)
@@ -148,19 +156,22 @@ class SourceSerializer(_KeyedSerializer):
 
     def save(self, **kwargs):
         data = dict(self.validated_data)
-        cites, published = data.pop("cites", None), data.pop("published", ...)
+        cites, corrects = data.pop("cites", None), data.pop("corrects", None)
+        published = data.pop("published", ...)
         source = self.build(data)
         if published is not ...:
             if published == "":  # DRF hands a blank string through without parsing it
                 published = None
             services.source_published_set(source=source, published=published)
-        source = services.source_save(by=self.context["request"].user, source=source, cites=cites)
+        source = services.source_save(
+            by=self.context["request"].user, source=source, cites=cites, corrects=corrects
+        )
         self.instance = _sources().get(pk=source.pk)
         return self.instance
 
 
 def _sources():
-    return Source.objects.select_related("outlet").prefetch_related("cites")
+    return Source.objects.select_related("outlet").prefetch_related("cites", "corrects")
 
 
 @extend_schema(tags=["outlets"])

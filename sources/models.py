@@ -177,6 +177,15 @@ class Source(TimestampedModel):
         related_name="cited_by",
         help_text="Sources this document relies on as a whole (a rewrite of a wire report).",
     )
+    corrects = models.ManyToManyField(
+        "self",
+        through="SourceCorrection",
+        symmetrical=False,
+        blank=True,
+        related_name="corrected_by",
+        help_text="Earlier documents this one corrects or supersedes (a correction notice, a "
+        "revised version, a later update of the same story).",
+    )
 
     class Meta:
         ordering = ["-published", "title"]
@@ -220,3 +229,28 @@ class SourceCitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.citing_id} cites {self.cited_id}"
+
+
+class SourceCorrection(models.Model):
+    """One source correcting or superseding an earlier one: a claim in the correcting source
+    supersedes a contradicting claim that appears only in the corrected chain (spec: "Updates
+    and corrections")."""
+
+    correcting = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="corrections")
+    corrected = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="corrections_received"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["correcting", "corrected"], name="sources_sourcecorrection_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(correcting=models.F("corrected")),
+                name="sources_sourcecorrection_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.correcting_id} corrects {self.corrected_id}"

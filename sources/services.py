@@ -30,8 +30,9 @@ from claims.core.roles import (
 # the claims app's models, as sources/models.py intends. The contradiction check is a service of
 # the claims app, called when a source's date moves its claims.
 from claims.core.values import PartialDate, normalize_name
+from claims.models import Appearance
 from claims.services.detection import claims_changed
-from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
+from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation, SourceCorrection
 from sources.url_normalization import normalize_url
 from tracker.models import Precision
 from tracker.validation import model_validate
@@ -154,11 +155,18 @@ def entity_save(*, by, entity: Entity, aliases: Sequence[str] | None = None) -> 
     return entity
 
 
-def source_save(*, by, source: Source, cites: Sequence[Source] | None = None) -> Source:
-    """Save a source with its normalized URL; `cites`, when given, replace the sources it relies
-    on. When its publication date changed, every claim appearing in it gets the time it holds
-    refreshed and is re-checked for contradictions once this commits (claims_changed), so a
-    contradiction the new date makes is flagged at once, not by the nightly scan."""
+def source_save(
+    *,
+    by,
+    source: Source,
+    cites: Sequence[Source] | None = None,
+    corrects: Sequence[Source] | None = None,
+) -> Source:
+    """Save a source with its normalized URL; `cites` and `corrects`, when given, replace the
+    sources it relies on and the earlier sources it corrects. When its publication date or what
+    it corrects changed, every claim appearing in it (and in the sources it corrects) gets the
+    time it holds refreshed and is re-checked once this commits (claims_changed), so a
+    contradiction or correction the change makes is found at once, not by the nightly scan."""
     require_permission(by, CHANGE_SOURCE if source.pk else ADD_SOURCE)
     with transaction.atomic():
         stored = _locked(Source, source)
@@ -166,6 +174,8 @@ def source_save(*, by, source: Source, cites: Sequence[Source] | None = None) ->
         source_url_normalize(source=source)
         if cites and source.pk is not None and any(c.pk == source.pk for c in cites):
             raise ValidationError({"cites": "A source cannot cite itself."})
+        if corrects and source.pk is not None and any(c.pk == source.pk for c in corrects):
+            raise ValidationError({"corrects": "A source cannot correct itself."})
         model_validate(source, fields={"normalized_url": "url"})
         source._history_user = by
         source.save()
@@ -174,7 +184,29 @@ def source_save(*, by, source: Source, cites: Sequence[Source] | None = None) ->
             SourceCitation.objects.bulk_create(
                 [SourceCitation(citing=source, cited=c) for c in dict.fromkeys(cites)]
             )
+        recheck_sources = set()
+        if corrects is not None:
+            before = set(
+                SourceCorrection.objects.filter(correcting=source).values_list(
+                    "corrected_id", flat=True
+                )
+            )
+            after = {c.pk for c in corrects}
+            if before != after:
+                SourceCorrection.objects.filter(correcting=source).delete()
+                SourceCorrection.objects.bulk_create(
+                    [SourceCorrection(correcting=source, corrected_id=pk) for pk in after]
+                )
+                recheck_sources |= {source.pk} | before | after
         dated = (source.published, source.published_precision)
         if stored is not None and dated != (stored.published, stored.published_precision):
-            claims_changed(claim_ids=list(source.appearances.values_list("claim_id", flat=True)))
+            recheck_sources.add(source.pk)
+        if recheck_sources:
+            claims_changed(
+                claim_ids=list(
+                    Appearance.objects.filter(source_id__in=recheck_sources)
+                    .values_list("claim_id", flat=True)
+                    .distinct()
+                )
+            )
     return source

@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 
 from claims.admin.forms import AppearanceAdminForm, AppearanceFormSet, ClaimAdminForm
 from claims.admin.reviews import ClaimReviewAdminMixin
+from claims.admin.supersessions import claim_supersessions_html, flag_supersession_text
 from claims.core import display
 from claims.core.roles import REVIEW_CONTRADICTION
 from claims.models import (
@@ -68,7 +69,15 @@ COMPACT_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2
 class PredicateForm(ComputedColumnsForm):
     class Meta:
         model = Predicate
-        fields = ("key", "name", "value_type", "unit", "functional", "time_varying")
+        fields = (
+            "key",
+            "name",
+            "value_type",
+            "unit",
+            "functional",
+            "time_varying",
+            "cumulative",
+        )
 
     def fill_computed_columns(self) -> None:
         predicate_names_normalize(predicate=self.instance)
@@ -95,11 +104,28 @@ class PredicateAliasInline(NormalizedAliasInline):
 @admin.register(Predicate)
 class PredicateAdmin(SavedWithAliasesMixin, NormalizedSearchMixin, admin.ModelAdmin):
     form = PredicateForm
-    list_display = ("name", "key", "value_type", "unit", "functional", "time_varying")
-    list_filter = ("value_type", "functional", "time_varying")
+    list_display = (
+        "name",
+        "key",
+        "value_type",
+        "unit",
+        "functional",
+        "time_varying",
+        "cumulative",
+    )
+    list_filter = ("value_type", "functional", "time_varying", "cumulative")
     search_fields = ("name", "key", "aliases__name")
     normalized_search_fields = ("normalized_name", "aliases__normalized")
-    fields = ("key", "name", "normalized_name", "value_type", "unit", "functional", "time_varying")
+    fields = (
+        "key",
+        "name",
+        "normalized_name",
+        "value_type",
+        "unit",
+        "functional",
+        "time_varying",
+        "cumulative",
+    )
     readonly_fields = ("normalized_name",)
     inlines = [PredicateAliasInline]
 
@@ -153,7 +179,13 @@ class ClaimAdmin(ClaimReviewAdminMixin, HistoryAdmin):
     )
     search_fields = ("text", "key")
     autocomplete_fields = ("subject", "predicate", "value_entity", "location")
-    readonly_fields = ("parsed_value", "parsed_valid_time", "open_contradictions", "charts")
+    readonly_fields = (
+        "parsed_value",
+        "parsed_valid_time",
+        "open_contradictions",
+        "supersessions",
+        "charts",
+    )
     fieldsets = (
         (None, {"fields": ("key", "text", "status")}),
         (
@@ -205,6 +237,7 @@ class ClaimAdmin(ClaimReviewAdminMixin, HistoryAdmin):
         return [
             first,
             ("Contradictions", {"fields": ("open_contradictions",)}),
+            ("Updates and corrections", {"fields": ("supersessions",)}),
             ("Compared with other claims", {"fields": ("charts",)}),
             *rest,
         ]
@@ -216,6 +249,10 @@ class ClaimAdmin(ClaimReviewAdminMixin, HistoryAdmin):
     @admin.display(description="open contradictions")
     def open_contradictions(self, claim: Claim) -> str:
         return open_contradictions_html(claim) or "none open"
+
+    @admin.display(description="supersedes and superseded by")
+    def supersessions(self, claim: Claim) -> str:
+        return claim_supersessions_html(claim) or "neither supersedes nor is superseded"
 
     @admin.display(description="text", ordering="text")
     def short_text(self, claim: Claim) -> str:
@@ -613,6 +650,7 @@ class ContradictionAdmin(HistoryAdmin):
         "status_changed_by",
         "status_changed_at",
         "dismissed_reason",
+        "now_related",
     )
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Contradiction]:
@@ -639,6 +677,9 @@ class ContradictionAdmin(HistoryAdmin):
                 },
             ),
         ]
+        if obj is not None and flag_supersession_text(obj):
+            # A reviewed flag is kept when its claims come to supersede one another.
+            fieldsets.insert(1, ("Now related as", {"fields": ("now_related",)}))
         if self.has_change_permission(request, obj):
             fieldsets.append(("Decision", {"fields": ("decision", "reason")}))
         return fieldsets
@@ -682,6 +723,10 @@ class ContradictionAdmin(HistoryAdmin):
             refuted_claim_id=refuted.get(decision),
         )
         obj.refresh_from_db()  # for the change message and the history entry
+
+    @admin.display(description="update or correction")
+    def now_related(self, flag: Contradiction) -> str:
+        return flag_supersession_text(flag)
 
     @admin.display(description="explanation", ordering="explanation")
     def short_explanation(self, flag: Contradiction) -> str:

@@ -22,6 +22,7 @@ from claims.models import Appearance
 from claims.selectors.claims import (
     claims_annotate_for_api,
     claims_at_least_likely,
+    facts_annotate_replaced,
     facts_queryset,
     predicate_ids_named,
 )
@@ -163,6 +164,7 @@ class FactListApi(FactRenderingMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         claims_annotate_for_api(page)
+        facts_annotate_replaced(page)
         return self.get_paginated_response([fact_data(claim) for claim in page])
 
 
@@ -178,4 +180,5 @@ class FactDetailApi(FactRenderingMixin, generics.RetrieveAPIView):
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
         claims_annotate_for_api([claim])
+        facts_annotate_replaced([claim])
         return Response(fact_data(claim))

@@ -16,6 +16,9 @@ class PredicateRefSerializer(serializers.Serializer):
     name = serializers.CharField()
     value_type = serializers.CharField()
     unit = serializers.CharField(help_text="The unit quantities are compared in; may be empty.")
+    cumulative = serializers.BooleanField(
+        help_text="A count that only grows: a later, higher figure updates an earlier one."
+    )
 
 
 class OutletRefSerializer(serializers.Serializer):
@@ -151,6 +154,15 @@ class ConfidenceSerializer(serializers.Serializer):
     ratings = serializers.IntegerField(help_text="Current ratings it is drawn from.")
 
 
+class ReplacedClaimSerializer(serializers.Serializer):
+    claim = serializers.CharField(help_text="The key of the claim replaced.")
+    reason = serializers.ChoiceField(
+        choices=["update", "correction"],
+        help_text="update: a later count of a cumulative figure; correction: a claim in a "
+        "source that corrects the replaced claim's sources.",
+    )
+
+
 class FactSerializer(ClaimSummarySerializer):
     """A vetted claim with everything a consumer checks it by. Needs the claim loaded by
     claims.selectors.claims.facts_queryset and annotated by claims_annotate_for_api."""
@@ -162,6 +174,11 @@ class FactSerializer(ClaimSummarySerializer):
     )
     open_contradictions = serializers.IntegerField(help_text="Open flags this claim is in.")
     appearances = AppearanceSerializer(many=True)
+    replaces = ReplacedClaimSerializer(
+        many=True,
+        help_text="Earlier claims this fact supersedes (spec: Updates and corrections); a "
+        "superseded claim is never served as a fact.",
+    )
 
     class Meta:
         model = Claim
@@ -177,6 +194,7 @@ class FactSerializer(ClaimSummarySerializer):
             "independent_sources",
             "open_contradictions",
             "appearances",
+            "replaces",
             "updated_at",
         )
 
@@ -221,6 +239,7 @@ def _predicate(predicate) -> dict | None:
         "name": predicate.name,
         "value_type": predicate.value_type,
         "unit": predicate.unit,
+        "cumulative": predicate.cumulative,
     }
 
 
@@ -280,5 +299,6 @@ def fact_data(claim: Claim) -> dict:
         "independent_sources": claim.independent_sources,
         "open_contradictions": claim.open_contradictions,
         "appearances": [_appearance_data(a) for a in claim.appearances.all()],
+        "replaces": getattr(claim, "replaces", []),
         "updated_at": _datetime.to_representation(claim.updated_at),
     }

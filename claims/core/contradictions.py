@@ -29,7 +29,7 @@ import bisect
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -276,3 +276,73 @@ def _static_candidates(claims: list[Facts], rules: PredicateRules) -> Iterator[t
             yield from ((c, d) for c in by_low[start:] if c.high <= d.high)
         else:
             yield from ((c, d) for c in by_high[:end] if c.low >= d.low)
+
+
+# --- updates and corrections (spec: "Updates and corrections") --------------------------------
+
+
+class Reason:
+    UPDATE = "update"
+    CORRECTION = "correction"
+
+
+class Counted(NamedTuple):
+    """What the update rule reads of a claim of a cumulative predicate: its value's interval keys
+    and the keys of the days it counts as of (the end of its valid time, or else the
+    publication date of its earliest appearance at that date's precision; open ends when
+    unknown)."""
+
+    id: int
+    negated: bool
+    low: Key
+    high: Key
+    as_of_low: Key
+    as_of_high: Key
+
+
+def cumulative_update(a: Counted, b: Counted) -> tuple[int, int] | None:
+    """(newer id, older id) when the later of two counts of a cumulative predicate supersedes
+    the earlier: both affirmed, as-of dates that do not overlap, and the later interval wholly
+    above the earlier one. None otherwise: a count that went down, or two counts as of
+    overlapping dates, are judged by the usual rules (pair_conflict); intervals that meet are
+    compatible anyway."""
+    if a.negated or b.negated:
+        return None
+    if intersect(a.as_of_low, a.as_of_high, b.as_of_low, b.as_of_high):
+        return None
+    earlier, later = (a, b) if a.as_of_high < b.as_of_low else (b, a)
+    if earlier.high < later.low:
+        return (later.id, earlier.id)
+    return None
+
+
+def correction_between(
+    a_id: int,
+    a_sources: frozenset[int],
+    b_id: int,
+    b_sources: frozenset[int],
+    corrected_from: Callable[[int], frozenset[int]],
+) -> tuple[int, int] | None:
+    """(newer id, older id) when one of two contradicting claims appears in a source that
+    corrects, directly or through a chain of `corrects`, every source the other appears in.
+    `corrected_from(s)` is the set of sources s corrects, directly or through others (s itself
+    only if a chain leads back to it). A claim that also appears outside the chain is not
+    corrected by it; when each claim would correct the other, neither does."""
+    a_corrects_b = _corrects_all(a_sources, b_sources, corrected_from)
+    b_corrects_a = _corrects_all(b_sources, a_sources, corrected_from)
+    if a_corrects_b == b_corrects_a:
+        return None
+    return (a_id, b_id) if a_corrects_b else (b_id, a_id)
+
+
+def _corrects_all(
+    newer_sources: frozenset[int],
+    older_sources: frozenset[int],
+    corrected_from: Callable[[int], frozenset[int]],
+) -> bool:
+    if not older_sources:
+        return False
+    return any(
+        source not in older_sources and older_sources <= corrected_from(source)
+        for source in newer_sources
+    )

@@ -57,6 +57,28 @@ def dates_text(start, start_precision, end, end_precision) -> str:
     )
 
 
+def period_text(start, end) -> str:
+    """A stretch of days as briefly as it can be said: "2015-07", "2015", "2015-06-25"."""
+    start, end = as_date(start), as_date(end)
+    if start is None and end is None:
+        return "at any time"
+    if start is not None and end is not None:
+        for precision in (values.Precision.YEAR, values.Precision.MONTH):
+            whole = values.PartialDate.from_date(start, precision)
+            if whole.first_day() == start and whole.last_day() == end:
+                return whole.isoformat()
+            if whole.first_day() == start:
+                last = values.PartialDate.from_date(end, precision)
+                if last.last_day() == end and precision == values.Precision.MONTH:
+                    return f"{whole.isoformat()} to {last.isoformat()}"
+        if start == end:
+            return start.isoformat()
+        return f"{start.isoformat()} to {end.isoformat()}"
+    if start is not None:
+        return f"from {start.isoformat()}"
+    return f"until {end.isoformat()}"
+
+
 def same_unit(a: str, b: str) -> bool:
     try:
         return values.normalize_unit(a) == values.normalize_unit(b)

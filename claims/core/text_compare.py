@@ -46,6 +46,7 @@ from functools import lru_cache
 
 import simplemma
 
+from claims.core import lexicon
 from claims.core.values import (
     Quantity,
     ValueParseError,
@@ -284,6 +285,46 @@ def _term(word: str) -> str | None:
         return None
     lemma = simplemma.lemmatize(word, lang="en").lower()
     return None if lemma in _NON_TERMS else lemma
+
+
+# --- the same event in other words (claims/lexicon.json) ----------------------------------------
+
+_LEXICON = lexicon.lexicon()
+# Terms at which a lexicon word or phrase may start: any other term is read as itself at once.
+_EVENT_STARTS = _LEXICON.starts
+
+
+def _is_number_token(low: str) -> bool:
+    return low[:1].isdigit() or low in _NUMBER_WORDS
+
+
+def _event_at(tokens: list[_Token], i: int) -> tuple[str, int] | None:
+    """(the group's term, the index after it) for a lexicon word or phrase at tokens[i]."""
+    if tokens[i].kind != _WORD:
+        return None
+    words = [token.low for token in tokens[max(0, i - 1) : i + 6]]
+    offset = 1 if i > 0 else 0
+    matched = _LEXICON.match(words, offset, is_number=_is_number_token)
+    if matched is None:
+        return None
+    group, end = matched
+    return group.term, i + end - offset
+
+
+def _event_term(tokens: list[_Token], i: int, term: str) -> tuple[str, int]:
+    """The term of the word at tokens[i] and the index after it: a lexicon group's term for
+    a word or phrase of one (in its context), else the word's own term."""
+    event = _event_at(tokens, i)
+    return event if event is not None else (term, i + 1)
+
+
+def _slot_term(term: str | None) -> str | None:
+    """A counted noun or the word before a number, as the slot names it: a lexicon word is
+    its group's ("40 dead" and "40 deaths" count one thing)."""
+    if term is None:
+        return None
+    group = _LEXICON.word_group(term)
+    return group.term if group is not None else term
 
 
 # --- tokens --------------------------------------------------------------------------------------
@@ -814,7 +855,7 @@ def _finish_number(
         noun_at = _counted_noun(tokens, last)
         if noun_at is not None:
             noun = tokens[noun_at].text
-            slot = f"noun:{_term(tokens[noun_at].low)}"
+            slot = f"noun:{_slot_term(_term(tokens[noun_at].low))}"
             unit = normalize_unit(tokens[noun_at].low)
         else:
             before = _term_before(tokens, i)
@@ -879,7 +920,12 @@ def _term_before(tokens: list[_Token], i: int) -> str | None:
         if token.kind == _WORD:
             term = _term(token.low)
             if term:
-                return term
+                # "a death toll of 63" and "killed 63" fill one slot.
+                for start in range(max(0, k - 3), k + 1):
+                    event = _event_at(tokens, start)
+                    if event is not None and event[1] == k + 1:
+                        return event[0]
+                return _slot_term(term)
         elif token.kind == _OTHER and token.low in ".;:!?":
             return None
     return None
@@ -962,6 +1008,10 @@ def analyze(text: str, matcher: AliasMatcher) -> TextSignature:
         if kind == _WORD and low not in _READER_STARTS and "-" not in low and "'" not in low:
             term = _term(low)  # the common case: a plain word
             if term is not None:
+                if term in _EVENT_STARTS:
+                    term, i = _event_term(tokens, i, term)
+                    found_terms.add(term)
+                    continue
                 found_terms.add(term)
             i += 1
             continue
@@ -995,6 +1045,10 @@ def analyze(text: str, matcher: AliasMatcher) -> TextSignature:
                 continue
             term = _term(low)
             if term is not None:
+                if term in _EVENT_STARTS:
+                    term, i = _event_term(tokens, i, term)
+                    found_terms.add(term)
+                    continue
                 found_terms.add(term)
         elif kind == _NUMBER:
             identifier = _identifier(tokens, i)

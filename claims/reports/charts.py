@@ -19,7 +19,7 @@ import datetime
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import matplotlib
@@ -30,6 +30,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from claims.core import display
 from claims.models import Claim, ClaimStatus, Contradiction, ValueType
+from claims.services.supersessions import as_of
 
 # Okabe-Ito colours: told apart by readers with the common colour-vision deficiencies.
 STATUS_COLOURS = {
@@ -363,6 +364,88 @@ def timeline_svg(
     return _svg(figure, chart_id=chart_id, title=title)
 
 
+@dataclass(frozen=True)
+class Count:
+    """One claim of a cumulative count: its interval (a None end has no bound) as of a day."""
+
+    key: str
+    label: str  # "at least 63"
+    as_of: datetime.date
+    low: float | None
+    high: float | None
+    superseded: bool
+
+
+CURRENT_COLOUR = "#0072b2"
+SUPERSEDED_COLOUR = "#9a9a9a"
+UPDATE_COLOUR = "#009e73"
+
+
+def count_over_time_svg(
+    *,
+    chart_id: str,
+    title: str,
+    value_label: str,
+    counts: Sequence[Count],
+    updates: Sequence[tuple[str, str]],
+) -> str:
+    """A cumulative count as reported over time: each claim an upright interval at the day it
+    counts as of (superseded ones grey), and each update (newer key, older key) a rising line
+    from the older interval's lower end to the newer one's."""
+    figure = _new_figure(3.6)
+    axes = figure.add_subplot()
+    numbers = [v for c in counts for v in (c.low, c.high) if v is not None] or [0.0, 1.0]
+    y_low, y_high = _limits(numbers, floor_zero=True)
+    axes.set_ylim(y_low, y_high)
+    # Counts of one day are moved apart a little, so that neither hides the other.
+    seen: dict[datetime.date, int] = defaultdict(int)
+    days = []
+    for count in counts:
+        days.append(mdates.date2num(count.as_of) + 0.18 * seen[count.as_of])
+        seen[count.as_of] += 1
+    x_low, x_high = _limits(days, floor_zero=False)
+    axes.set_xlim(min(x_low, min(days) - 1), max(x_high, max(days) + 1))
+    by_key = {}
+    for count, day in zip(counts, days, strict=True):
+        colour = SUPERSEDED_COLOUR if count.superseded else CURRENT_COLOUR
+        low = y_low if count.low is None else count.low
+        high = y_high if count.high is None else count.high
+        axes.vlines(day, low, high, colors=colour, linewidth=4, zorder=2)
+        for end in (count.low, count.high):
+            if end is not None:  # an exact figure is a dot
+                axes.plot(day, end, marker="o", color=colour, markersize=6, zorder=3)
+        if count.high is None:
+            axes.plot(day, high, marker="^", color=colour, markersize=9, clip_on=False, zorder=3)
+        axes.annotate(
+            count.label, (day, low), xytext=(5, 0), textcoords="offset points", va="center",
+            fontsize=FONT_SIZE - 1, color="#222222", annotation_clip=False,
+        )  # fmt: skip
+        by_key[count.key] = (day, low)
+    for newer, older in updates:
+        if newer in by_key and older in by_key:
+            (x1, y1), (x0, y0) = by_key[newer], by_key[older]
+            axes.plot([x0, x1], [y0, y1], color=UPDATE_COLOUR, linewidth=1.4, marker="o",
+                      markersize=4, zorder=4)  # fmt: skip
+    axes.set_ylabel(value_label, fontsize=FONT_SIZE)
+    axes.set_xlabel("counted as of", fontsize=FONT_SIZE)
+    axes.set_title(title, fontsize=FONT_SIZE + 1, loc="left")
+    axes.tick_params(labelsize=FONT_SIZE - 1)
+    axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    axes.set_axisbelow(True)
+    _date_axis(axes.xaxis)
+    handles = [
+        Patch(color=CURRENT_COLOUR, label="current"),
+        Patch(color=SUPERSEDED_COLOUR, label="superseded"),
+        Line2D([], [], color=UPDATE_COLOUR, marker="o", markersize=4, label="updated by"),
+        Line2D([], [], linestyle="", marker="^", color="#555555", markersize=7, label="no bound"),
+    ]
+    figure.legend(
+        handles=handles, loc="outside lower center", ncols=4, fontsize=FONT_SIZE - 1,
+        frameon=False,
+    )  # fmt: skip
+    return _svg(figure, chart_id=chart_id, title=title)
+
+
 # --- from claims -------------------------------------------------------------------------------
 
 CHARTED_VALUE_TYPES = (ValueType.QUANTITY, ValueType.DATE)
@@ -473,3 +556,51 @@ def _later(a: datetime.date | None, b: datetime.date | None) -> datetime.date | 
 
 def _earlier(a: datetime.date | None, b: datetime.date | None) -> datetime.date | None:
     return b if a is None else a if b is None else min(a, b)
+
+
+def count_chart_for(
+    claims: Sequence[Claim],
+    superseded: Collection[int],
+    updates: Iterable[tuple[int, int]],
+    *,
+    chart_id: str,
+) -> str | None:
+    """The count-over-time chart of one subject's claims of a cumulative predicate (values
+    loaded), or None with fewer than two dated ones. `superseded`: ids of the claims an active
+    supersession replaces; `updates`: (newer id, older id) of the active updates among them."""
+    counts, keys = [], {}
+    for claim in claims:
+        if claim.value_type != ValueType.QUANTITY or claim.negated:
+            continue
+        _start, end = as_of(
+            {
+                "valid_to": claim.valid_to,
+                "valid_to_precision": claim.valid_to_precision,
+                "holds_from": claim.holds_from,
+                "holds_to": claim.holds_to,
+            }
+        )
+        if end is None:
+            continue  # counted as of no known day: nowhere on the time axis
+        keys[claim.pk] = claim.key
+        counts.append(
+            Count(
+                key=claim.key,
+                label=display.value_text(claim, style="plain", with_negation=False) or "",
+                as_of=end,
+                low=claim.quantity_low,
+                high=claim.quantity_high,
+                superseded=claim.pk in superseded,
+            )
+        )
+    if len(counts) < 2:
+        return None
+    first = claims[0]
+    unit = first.predicate.unit or first.quantity_given_unit or "no unit"
+    return count_over_time_svg(
+        chart_id=chart_id,
+        title=f"{first.subject.name}: {first.predicate.name}, as counted over time",
+        value_label=f"{first.predicate.name} ({unit})",
+        counts=sorted(counts, key=lambda c: (c.as_of, c.key)),
+        updates=[(keys[n], keys[o]) for n, o in updates if n in keys and o in keys],
+    )

@@ -24,9 +24,17 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
 from claims.core import display
-from claims.models import Appearance, Claim, Contradiction, ContradictionStatus, ReportEdition
+from claims.models import (
+    Appearance,
+    Claim,
+    Contradiction,
+    ContradictionStatus,
+    ReportEdition,
+    Supersession,
+)
 from claims.reports import charts
 from claims.selectors import claims as selectors
+from claims.selectors.supersessions import supersessions_between, supersessions_for_report
 
 FORMAT = "contradictions/1"
 CSV_COLUMNS = (
@@ -113,6 +121,8 @@ class ReportSide:
 class ReportFlag:
     flag: Contradiction
     sides: list[ReportSide]
+    # A reviewed flag is kept when its claims come to supersede one another: shown with it.
+    supersession: Supersession | None = None
 
 
 @dataclass
@@ -130,6 +140,10 @@ class ReportSection:
     groups: dict[str, ReportGroup] = field(default_factory=dict)
     timeline: SafeString | None = None
     subject_id: int | None = None
+    # Updates and corrections about the subject, and a chart per cumulative predicate of its
+    # count over time.
+    supersessions: list[Supersession] = field(default_factory=list)
+    count_charts: list[SafeString] = field(default_factory=list)
 
     @property
     def flag_count(self) -> int:
@@ -137,17 +151,23 @@ class ReportSection:
 
 
 def report_sections(
-    flags: Sequence[Contradiction], *, with_charts: bool = True, charts_as_images: bool = False
+    flags: Sequence[Contradiction],
+    *,
+    with_charts: bool = True,
+    charts_as_images: bool = False,
+    supersessions: Sequence[Supersession] = (),
 ):
     """The flags (as contradictions_for_report gives them) in sections by subject, groups by
-    predicate, with both claims fully loaded; a fixed number of queries however many flags."""
+    predicate, with both claims fully loaded, and the supersessions (as
+    supersessions_for_report gives them) in their subjects' sections; a fixed number of
+    queries however many flags."""
     claim_ids = {flag.claim_a_id for flag in flags} | {flag.claim_b_id for flag in flags}
     claims = selectors.claims_with_appearances_by_id(claim_ids=claim_ids)
     independent = selectors.independent_sources_by_claim(sorted(claim_ids))
     sections: dict[str, ReportSection] = {}
-    for flag in flags:
-        a, b = claims[flag.claim_a_id], claims[flag.claim_b_id]
-        subject = a.subject or b.subject
+    relations = supersessions_between(flags)
+
+    def section_of(subject) -> ReportSection:
         name = subject.name if subject else NO_SUBJECT
         section = sections.get(name)
         if section is None:
@@ -156,6 +176,11 @@ def report_sections(
                 anchor=f"subject-{slugify(name) or 'none'}",
                 subject_id=subject.pk if subject else None,
             )
+        return section
+
+    for flag in flags:
+        a, b = claims[flag.claim_a_id], claims[flag.claim_b_id]
+        section = section_of(a.subject or b.subject)
         structured = a.is_structured and b.is_structured
         heading = a.predicate.name if structured else WORDINGS
         group = section.groups.get(heading)
@@ -174,7 +199,11 @@ def report_sections(
             )
             for label, claim in (("A", a), ("B", b))
         ]
-        group.flags.append(ReportFlag(flag=flag, sides=sides))
+        group.flags.append(ReportFlag(flag=flag, sides=sides, supersession=relations.get(flag.pk)))
+    for supersession in supersessions:
+        section_of(supersession.older.subject or supersession.newer.subject).supersessions.append(
+            supersession
+        )
     result = list(sections.values())
     if with_charts:
         _add_charts(result, as_images=charts_as_images)
@@ -207,6 +236,7 @@ def _add_charts(sections: list[ReportSection], *, as_images: bool) -> None:
             )
             group.chart = _chart_html(svg, as_image=as_images)
 
+    _add_count_charts(sections, as_images=as_images)
     subject_ids = {section.subject_id for section in sections if section.subject_id}
     timeline_claims = selectors.time_varying_claims_about(subject_ids=subject_ids)
     flags = selectors.contradictions_among(claim_ids=[claim.pk for claim in timeline_claims])
@@ -217,6 +247,35 @@ def _add_charts(sections: list[ReportSection], *, as_images: bool) -> None:
         claims = by_subject.get(section.subject_id, [])
         svg = charts.timeline_for(claims, flags, chart_id=f"timeline-{section.subject_id}")
         section.timeline = _chart_html(svg, as_image=as_images)
+
+
+def _add_count_charts(sections: list[ReportSection], *, as_images: bool) -> None:
+    """A chart of each cumulative count that was updated, in its subject's section."""
+    pairs = {
+        (s.older.subject_id, s.older.predicate_id): section
+        for section in sections
+        for s in section.supersessions
+        if s.reason == Supersession.Reason.UPDATE
+    }
+    if not pairs:
+        return
+    by_pair: dict[tuple[int, int], list[Claim]] = {}
+    for claim in selectors.claims_about(subject_predicates=pairs):
+        by_pair.setdefault((claim.subject_id, claim.predicate_id), []).append(claim)
+    shown = [s for section in sections for s in section.supersessions]
+    superseded = {s.older_id for s in shown}
+    updates = [(s.newer_id, s.older_id) for s in shown if s.reason == Supersession.Reason.UPDATE]
+    for (subject_id, predicate_id), section in sorted(
+        pairs.items(), key=lambda item: (item[1].subject, item[0])
+    ):
+        svg = charts.count_chart_for(
+            by_pair.get((subject_id, predicate_id), []),
+            superseded,
+            updates,
+            chart_id=f"counts-{subject_id}-{predicate_id}",
+        )
+        if svg:
+            section.count_charts.append(_chart_html(svg, as_image=as_images))
 
 
 def claim_charts_html(claim: Claim) -> SafeString | None:
@@ -257,9 +316,22 @@ def report_context(
     charts_as_images: bool = False,
 ) -> dict:
     flags = list(flags)
+    # Unfiltered, the report shows every update and correction; filtered, those about the
+    # subjects its flags are about.
+    subject_ids = None
+    if filters_text:
+        subject_ids = {
+            claim.subject_id
+            for flag in flags
+            for claim in (flag.claim_a, flag.claim_b)
+            if claim.subject_id
+        }
+    supersessions = supersessions_for_report(subject_ids=subject_ids)
     return {
         "title": title,
-        "sections": report_sections(flags, charts_as_images=charts_as_images),
+        "sections": report_sections(
+            flags, charts_as_images=charts_as_images, supersessions=supersessions
+        ),
         "count": len(flags),
         "generated": timezone.now(),
         "filters_text": filters_text,

@@ -48,6 +48,7 @@ from claims.models import (
     ContradictionStatus,
     Predicate,
 )
+from claims.selectors.supersessions import claims_not_superseded, replaced_by_claims
 from sources.models import Entity, Outlet, Source, SourceCitation
 from tracker.bulk import filter_in
 from tracker.errors import ApplicationError
@@ -401,8 +402,9 @@ def _shown(name: str, value) -> str:
 def facts_queryset():
     """Vetted claims with what a page of facts shows loaded: subject, predicate, values,
     location (joined) and appearances with their sources, outlets, speakers and via links
-    (prefetched, two queries per page whatever its size)."""
-    return claims_with_appearances().filter(status=ClaimStatus.VETTED)
+    (prefetched, two queries per page whatever its size). A claim that a later one supersedes
+    (spec: "Updates and corrections") is no longer a fact."""
+    return claims_not_superseded(claims_with_appearances().filter(status=ClaimStatus.VETTED))
 
 
 def claims_with_appearances():
@@ -512,6 +514,14 @@ def claims_annotate_for_api(claims: Sequence[Claim]) -> None:
         claim.independent_sources = independent_source_count(links, graph)
         claim.open_contradictions = flags[claim.pk]
         claim.confidence = confidences.get(claim.pk)
+
+
+def facts_annotate_replaced(claims: Sequence[Claim]) -> None:
+    """Set `replaces` on facts: the claims each supersedes, [{"claim": key, "reason": ...}]
+    (one query for the page)."""
+    replaced = replaced_by_claims([claim.pk for claim in claims])
+    for claim in claims:
+        claim.replaces = replaced.get(claim.pk, [])
 
 
 def claims_at_least_likely(queryset, likelihood: str):

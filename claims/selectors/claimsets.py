@@ -21,7 +21,8 @@ from claims.models import (
     ValueType,
 )
 from claims.selectors.claims import independent_sources_by_claim
-from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
+from claims.selectors.supersessions import superseded_by_claim
+from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation, SourceCorrection
 
 FORMAT = "claimset/1"
 
@@ -95,12 +96,13 @@ def _predicates() -> list[dict]:
     aliases = _aliases(PredicateAlias, "predicate")
     out = []
     for p in Predicate.objects.order_by("key").values(
-        "id", "key", "name", "value_type", "unit", "functional", "time_varying"
+        "id", "key", "name", "value_type", "unit", "functional", "time_varying", "cumulative"
     ):
         record = {"key": p["key"], "name": p["name"], "value_type": p["value_type"]}
         _put(record, "unit", p["unit"])
         _put(record, "functional", p["functional"])
         _put(record, "time_varying", p["time_varying"])
+        _put(record, "cumulative", p["cumulative"])
         _put(record, "aliases", aliases.get(p["id"]))
         out.append(record)
     return out
@@ -110,6 +112,11 @@ def _sources(source_keys: dict[int, str]) -> list[dict]:
     cites: dict[int, list[str]] = defaultdict(list)
     for citing, cited in SourceCitation.objects.order_by("id").values_list("citing_id", "cited_id"):
         cites[citing].append(source_keys[cited])
+    corrects: dict[int, list[str]] = defaultdict(list)
+    for correcting, corrected in SourceCorrection.objects.order_by("id").values_list(
+        "correcting_id", "corrected_id"
+    ):
+        corrects[correcting].append(source_keys[corrected])
     out = []
     for s in Source.objects.order_by("key").values(
         "id",
@@ -132,6 +139,7 @@ def _sources(source_keys: dict[int, str]) -> list[dict]:
             record["language"] = s["language"]
         _put(record, "text", s["text"])
         _put(record, "cites", cites.get(s["id"]))
+        _put(record, "corrects", corrects.get(s["id"]))
         out.append(record)
     return out
 
@@ -190,6 +198,7 @@ def _claims(entity_keys: dict[int, str], source_keys: dict[int, str]) -> list[di
     predicate_keys = dict(Predicate.objects.values_list("id", "key"))
     appearances = _appearances(source_keys, entity_keys)
     independent = independent_sources_by_claim()
+    superseded = superseded_by_claim()
     out = []
     for c in Claim.objects.order_by("key").values():
         record: dict[str, Any] = {"key": c["key"], "text": c["text"]}
@@ -212,6 +221,7 @@ def _claims(entity_keys: dict[int, str], source_keys: dict[int, str]) -> list[di
         _put(record, "appearances", appearances.get(c["id"]))
         record["status"] = c["status"]
         record["independent_sources"] = independent.get(c["id"], 0)
+        _put(record, "superseded_by", superseded.get(c["id"]))
         out.append(record)
     return out
 

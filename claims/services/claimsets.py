@@ -55,6 +55,7 @@ from sources.models import (
     Reliability,
     Source,
     SourceCitation,
+    SourceCorrection,
 )
 from sources.url_normalization import normalize_url
 from tracker.bulk import delete_in, filter_in, gc_paused, insert_rows, update_rows
@@ -72,13 +73,14 @@ FIELDS = {
     "entities": ({"key", "name", "kind"}, {"aliases", "affiliation", "role"}),
     "predicates": (
         {"key", "name", "value_type"},
-        {"unit", "functional", "time_varying", "aliases"},
+        {"unit", "functional", "time_varying", "cumulative", "aliases"},
     ),
     "sources": (
         {"key", "title"},
-        {"outlet", "url", "published", "authors", "language", "text", "cites"},
+        {"outlet", "url", "published", "authors", "language", "text", "cites", "corrects"},
     ),
-    # `status` and `independent_sources` are written by export_claims and ignored here.
+    # `status`, `independent_sources` and `superseded_by` are written by export_claims and
+    # ignored here.
     "claims": (
         {"key", "text"},
         {
@@ -91,6 +93,7 @@ FIELDS = {
             "appearances",
             "status",
             "independent_sources",
+            "superseded_by",
         },
     ),
     "relations": ({"claims", "type"}, {"note"}),
@@ -538,6 +541,9 @@ class _Importer:
             r.error(f"{path}.functional", "only an entity-valued predicate can be functional")
         if unit and value_type != ValueType.QUANTITY:
             r.error(f"{path}.unit", "only a quantity predicate has a unit")
+        cumulative = r.boolean(rec, "cumulative", path)
+        if cumulative and value_type != ValueType.QUANTITY:
+            r.error(f"{path}.cumulative", "only a quantity predicate can be cumulative")
         return {
             "name": name,
             "normalized_name": _normalize_name(name),
@@ -545,6 +551,7 @@ class _Importer:
             "unit": unit,
             "functional": functional,
             "time_varying": r.boolean(rec, "time_varying", path),
+            "cumulative": cumulative,
             "aliases": self.read_aliases(rec, path),
         }
 
@@ -575,6 +582,7 @@ class _Importer:
             "language": language or "en",
             "text": r.text(rec, "text", path),
             "cites": tuple(r.string_list(rec, "cites", path, max_length=200)),
+            "corrects": tuple(r.string_list(rec, "corrects", path, max_length=200)),
             "_published": published,
         }
 
@@ -639,6 +647,7 @@ class _Importer:
         outlet_refs = set(self.outlet_rows)
         for row in self.source_rows.values():
             source_refs.update(row["cites"])
+            source_refs.update(row["corrects"])
             if row["outlet"]:
                 outlet_refs.add(row["outlet"])
         for claim in self.claims:
@@ -687,6 +696,7 @@ class _Importer:
                 "unit",
                 "functional",
                 "time_varying",
+                "cumulative",
             ),
             predicate_refs,
         )
@@ -716,6 +726,14 @@ class _Importer:
         ):
             stored_cites[c["citing__key"]].append(c["cited__key"])
         self.stored_cites = stored_cites
+        stored_corrects: dict[str, list[str]] = defaultdict(list)
+        for c in filter_in(
+            SourceCorrection.objects.order_by("id").values("correcting__key", "corrected__key"),
+            "correcting__key",
+            set(self.source_rows) & self.stored_sources.keys(),
+        ):
+            stored_corrects[c["correcting__key"]].append(c["corrected__key"])
+        self.stored_corrects = stored_corrects
         urls = {row["normalized_url"] for row in self.source_rows.values() if row["normalized_url"]}
         self.url_owners = {
             s["normalized_url"]: s["key"]
@@ -831,6 +849,11 @@ class _Importer:
                     self.error(f"{path}.cites[{i}]", "a source cannot cite itself")
                 elif self.source_info(cited) is None:
                     self.error(f"{path}.cites[{i}]", f'no source has the key "{cited}"')
+            for i, corrected in enumerate(row["corrects"]):
+                if corrected == key:
+                    self.error(f"{path}.corrects[{i}]", "a source cannot correct itself")
+                elif self.source_info(corrected) is None:
+                    self.error(f"{path}.corrects[{i}]", f'no source has the key "{corrected}"')
             url = row["normalized_url"]
             if url:
                 if url in urls:
@@ -914,6 +937,7 @@ class _Importer:
             "unit": unit,
             "functional": False,
             "time_varying": False,
+            "cumulative": False,
             "aliases": (),
         }
         # Later claims naming the same predicate find this one.
@@ -1199,7 +1223,15 @@ class _Importer:
             all_predicates,
             self.stored_predicates,
             self.stored_predicate_aliases,
-            ("name", "normalized_name", "value_type", "unit", "functional", "time_varying"),
+            (
+                "name",
+                "normalized_name",
+                "value_type",
+                "unit",
+                "functional",
+                "time_varying",
+                "cumulative",
+            ),
             (),
         )
         source_ids = self.write_sources(outlet_ids)
@@ -1341,16 +1373,31 @@ class _Importer:
             differs = old is not None and (
                 any(old[c] != row[c] for c in columns) or old["outlet__key"] != row["outlet"]
             )
-            cites_differ = tuple(self.stored_cites.get(key, ())) != row["cites"]
-            planned.append((key, data, differs, cites_differ))
-        ids, cites_changed = self.write_records("sources", Source, stored, planned)
-        delete_in(SourceCitation, "citing_id", [ids[k] for k in cites_changed if k in stored])
+            links_differ = (
+                tuple(self.stored_cites.get(key, ())) != row["cites"]
+                or tuple(self.stored_corrects.get(key, ())) != row["corrects"]
+            )
+            planned.append((key, data, differs, links_differ))
+        # A source whose cites or corrects changed has both rewritten; its claims are checked
+        # again (claims_to_check), which finds the corrections it now makes.
+        ids, links_changed = self.write_records("sources", Source, stored, planned)
+        rewritten = [ids[k] for k in links_changed if k in stored]
+        delete_in(SourceCitation, "citing_id", rewritten)
+        delete_in(SourceCorrection, "correcting_id", rewritten)
         insert_rows(
             SourceCitation,
             [
                 {"citing_id": ids[key], "cited_id": ids[cited]}
-                for key in cites_changed
+                for key in links_changed
                 for cited in dict.fromkeys(self.source_rows[key]["cites"])
+            ],
+        )
+        insert_rows(
+            SourceCorrection,
+            [
+                {"correcting_id": ids[key], "corrected_id": ids[corrected]}
+                for key in links_changed
+                for corrected in dict.fromkeys(self.source_rows[key]["corrects"])
             ],
         )
         return ids

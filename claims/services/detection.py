@@ -58,6 +58,12 @@ from claims.models import (
     ScanStatus,
     ValueType,
 )
+from claims.services.supersessions import (
+    Superseding,
+    supersessions_decide,
+    supersessions_lapse_unseen,
+    supersessions_store,
+)
 from sources.models import Entity, EntityAlias
 from tracker.bulk import chunked, filter_in, insert_rows, update_rows
 
@@ -336,6 +342,9 @@ class Found:
 
     pairs: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     text_explanations: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Pairs taken out of `pairs` because one claim supersedes the other, by (newer, older)
+    # (claims/supersessions.py, supersessions_decide).
+    supersessions: dict[tuple[int, int], Superseding] = field(default_factory=dict)
     claims: int = 0  # claims checked
     compared: int = 0  # candidate pairs the rules were applied to
 
@@ -350,7 +359,7 @@ class Found:
 
 
 # What a flag's explanation shows of a claim, besides what the rules read.
-_DISPLAY_COLUMNS = (
+DISPLAY_COLUMNS = (
     *FACT_COLUMNS,
     "key",
     "text",
@@ -378,28 +387,6 @@ def _fingerprint(a: dict, b: dict) -> str:
     return digest.hexdigest()
 
 
-def _describe_period(start, end) -> str:
-    """A stretch of days as briefly as it can be said: "2015-07", "2015", "2015-06-25"."""
-    start, end = _as_date(start), _as_date(end)
-    if start is None and end is None:
-        return "at any time"
-    if start is not None and end is not None:
-        for precision in (values.Precision.YEAR, values.Precision.MONTH):
-            whole = values.PartialDate.from_date(start, precision)
-            if whole.first_day() == start and whole.last_day() == end:
-                return whole.isoformat()
-            if whole.first_day() == start:
-                last = values.PartialDate.from_date(end, precision)
-                if last.last_day() == end and precision == values.Precision.MONTH:
-                    return f"{whole.isoformat()} to {last.isoformat()}"
-        if start == end:
-            return start.isoformat()
-        return f"{start.isoformat()} to {end.isoformat()}"
-    if start is not None:
-        return f"from {start.isoformat()}"
-    return f"until {end.isoformat()}"
-
-
 def explain_structured(a: dict, b: dict) -> str:
     """One line a reviewer can check: "at least 400 fighters vs fewer than 100 fighters — number
     of fighters who escaped, Battle of Sirte (2016)"."""
@@ -410,15 +397,14 @@ def explain_structured(a: dict, b: dict) -> str:
     if a["predicate__time_varying"]:
         start = max(filter(None, map(_as_date, (a["holds_from"], b["holds_from"]))), default=None)
         end = min(filter(None, map(_as_date, (a["holds_to"], b["holds_to"]))), default=None)
-        context += f", both holding {_describe_period(start, end)}"
+        context += f", both holding {display.period_text(start, end)}"
     said_a, said_b = (display.value_text(claim, style="written") for claim in (a, b))
     return f"{said_a} vs {said_b} — {context}"
 
 
 def _display_rows(claim_ids: Iterable[int]) -> dict[int, dict]:
     return {
-        row["id"]: row
-        for row in filter_in(Claim.objects.values(*_DISPLAY_COLUMNS), "id", claim_ids)
+        row["id"]: row for row in filter_in(Claim.objects.values(*DISPLAY_COLUMNS), "id", claim_ids)
     }
 
 
@@ -769,9 +755,13 @@ def claims_check(*, claim_ids: Collection[int]) -> Found:
             if kind:
                 found.add(mine.id, other[0], kind, STRUCTURED_DETECTOR)
     text_candidates_check(found, list(marks))
+    # The same pass decides which conflicts are updates or corrections instead.
+    supersessions_decide(found)
     with transaction.atomic():
         flags_store(found, now=started)
+        supersessions_store(found, now=started)
         _withdraw_unseen(claim_ids=list(marks), since=started)
+        supersessions_lapse_unseen(claim_ids=list(marks), since=started)
         for claim_id, mark in marks.items():
             if mark is not None:
                 # Compare-and-set: a change that came in during the check keeps its mark.
@@ -956,8 +946,10 @@ def scan_run_chunk(*, chunk_id: int) -> bool:
         _structured_chunk(chunk, found)
     else:
         _text_chunk(chunk, found)
+    supersessions_decide(found)
     with transaction.atomic():
         flags_store(found, now=chunk.scan.started_at)
+        supersessions_store(found, now=chunk.scan.started_at)
         ContradictionScanChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
             done_at=timezone.now(),
             claims_compared=found.claims,
@@ -994,6 +986,7 @@ def _scan_finish_if_done(scan_id: int) -> bool:
         withdrawn = Contradiction.objects.filter(
             status=ContradictionStatus.OPEN, last_detected_at__lt=scan.started_at
         ).delete()[0]
+        supersessions_lapse_unseen(since=scan.started_at)
         ContradictionScan.objects.filter(pk=scan_id).update(flags_withdrawn=withdrawn)
     return True
 

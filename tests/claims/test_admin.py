@@ -18,6 +18,7 @@ from claims.models import (
     Predicate,
     PredicateAlias,
     ReportEdition,
+    Supersession,
     ValueType,
 )
 from sources.models import Entity, Outlet, Source
@@ -523,8 +524,10 @@ def test_every_claims_model_is_registered_and_the_alias_and_via_rows_also_inline
     # Flags and scans come from detection: listed and reviewed, never added by hand. Ratings
     # and status changes come from the claim's page: listed and read. The term index and scan
     # chunks are internal and not registered. The report page and its editions are made by the
-    # tracker (tests/claims/test_reports_admin.py).
+    # tracker (tests/claims/test_reports_admin.py). Supersessions come from detection too: read,
+    # and undone by a reviewer (tests/claims/test_supersessions.py).
     assert registered == set(CLAIMS_MODELS) | {
+        Supersession,
         Contradiction,
         ContradictionScan,
         ContradictionReport,

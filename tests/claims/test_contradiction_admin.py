@@ -36,8 +36,8 @@ CONTRADICTION_CHANGELIST_QUERIES = 7
 # Queries of one GET of a flag's page, whatever the number of appearances: the session, the
 # user, the flag with its claims, subjects and reviewer joined, the two claims with their
 # subjects, predicates, values and locations, and their appearances with sources, outlets and
-# speakers.
-CONTRADICTION_CHANGE_PAGE_QUERIES = 5
+# speakers, and whether its claims have come to supersede one another.
+CONTRADICTION_CHANGE_PAGE_QUERIES = 6
 
 CHANGELIST = reverse("admin:claims_contradiction_changelist")
 

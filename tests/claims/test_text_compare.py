@@ -153,7 +153,7 @@ def test_either_way_examples_as_decided_now():
 
 def test_example_pair_has_identical_terms():
     assert terms(AT_LEAST_400, MATCHER) == terms(AROUND_150, MATCHER)
-    assert terms(AT_LEAST_400, MATCHER) == frozenset({"@1", "@2", "fighter", "manage", "escape"})
+    assert terms(AT_LEAST_400, MATCHER) == frozenset({"@1", "@2", "fighter", "manage", "=fled"})
 
 
 def test_detector_name_and_threshold():
@@ -491,7 +491,7 @@ def test_dates_without_a_year_are_neither_dates_nor_terms_nor_numbers():
     signature = analyze("The militia seized the port on 1 August and late last year.", MATCHER)
     assert signature.dates == ()
     assert signature.quantities == ()
-    assert signature.terms == frozenset({"militia", "seize", "port"})
+    assert signature.terms == frozenset({"militia", "=captured", "port"})
 
 
 # --- terms ---------------------------------------------------------------------------------------
@@ -499,9 +499,9 @@ def test_dates_without_a_year_are_neither_dates_nor_terms_nor_numbers():
 
 def test_terms_are_lemmas_of_content_words_and_entity_mentions():
     assert terms("The Islamic State withdrew from Derna.", MATCHER) == frozenset(
-        {"@1", "withdraw", "@3"}
+        {"@1", "=fled", "@3"}
     )
-    assert terms("ISIS fighters escaped.", MATCHER) == frozenset({"@1", "fighter", "escape"})
+    assert terms("ISIS fighters surrendered.", MATCHER) == frozenset({"@1", "fighter", "surrender"})
 
 
 def test_terms_exclude_stop_words_hedges_numbers_dates_and_negation():
@@ -510,7 +510,7 @@ def test_terms_exclude_stop_words_hedges_numbers_dates_and_negation():
         "still never escaped in 2015, they said.",
         MATCHER,
     )
-    assert found == frozenset({"fighter", "escape"})
+    assert found == frozenset({"fighter", "=fled"})
 
 
 def test_units_of_measure_after_numbers_are_not_terms():

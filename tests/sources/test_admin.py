@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
+from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation, SourceCorrection
 from tests.admin import changelist_queries
 from tests.factories import EntityAliasFactory, EntityFactory, OutletFactory, SourceFactory
 from tracker.models import Precision
@@ -236,6 +236,10 @@ def source_post(**fields) -> dict[str, str]:
         "citations-INITIAL_FORMS": "0",
         "citations-MIN_NUM_FORMS": "0",
         "citations-MAX_NUM_FORMS": "1000",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+        "corrections-MIN_NUM_FORMS": "0",
+        "corrections-MAX_NUM_FORMS": "1000",
     }
     data.update(fields)
     return data
@@ -358,6 +362,9 @@ SOURCE_MODELS = {
     Source: SourceFactory,
     SourceCitation: lambda: SourceCitation.objects.create(
         citing=SourceFactory(), cited=SourceFactory()
+    ),
+    SourceCorrection: lambda: SourceCorrection.objects.create(
+        correcting=SourceFactory(), corrected=SourceFactory()
     ),
 }
 
