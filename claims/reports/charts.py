@@ -12,10 +12,13 @@ The core takes plain values (`Bar`, `Span`, `Conflict`) and needs no database; t
 helpers turn loaded claims into them. matplotlib's `Figure` is used directly, never pyplot,
 which keeps every figure alive in a long-running process. Text stays text in the SVG
 (`svg.fonttype: none`), drawn in the reader's default sans-serif font, so labels stay sharp,
-searchable and small.
+searchable and small. Names are text, never markup: matplotlib would read `$...$` in an
+outlet's or a predicate's name as math (a `$x_$` raises), so every chart is drawn with math
+text and TeX off (`TEXT_AS_WRITTEN`).
 """
 
 import datetime
+import functools
 import io
 import re
 from collections import defaultdict
@@ -47,6 +50,9 @@ NO_OUTLET = "no outlet"
 CONFLICT_COLOUR = "#d55e00"
 FONT_SIZE = 9
 WIDTH_INCHES = 8.0
+# Every text object reads these when it is made (tick labels even while the figure is saved):
+# labels are drawn as written, dollar signs and backslashes included.
+TEXT_AS_WRITTEN = {"text.parse_math": False, "text.usetex": False}
 
 Value = float | datetime.date
 
@@ -105,7 +111,7 @@ def _svg(figure: Figure, *, chart_id: str, title: str) -> str:
     """The figure as an inline <svg> element: no XML prolog, text kept as text, ids made
     unique to this chart (two charts on one page must not share clip-path ids), a <title>."""
     buffer = io.StringIO()
-    rc = {"svg.fonttype": "none", "svg.hashsalt": chart_id}
+    rc = {"svg.fonttype": "none", "svg.hashsalt": chart_id, **TEXT_AS_WRITTEN}
     with matplotlib.rc_context(rc):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
     svg = buffer.getvalue()
@@ -151,6 +157,18 @@ def _outlet_markers(outlets: Iterable[str]) -> dict[str, str]:
     return markers
 
 
+def _text_as_written(draw):
+    """Draw the chart with names read as plain text (see TEXT_AS_WRITTEN)."""
+
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs):
+        with matplotlib.rc_context(TEXT_AS_WRITTEN):
+            return draw(*args, **kwargs)
+
+    return drawn
+
+
+@_text_as_written
 def value_interval_svg(
     *, chart_id: str, title: str, value_label: str, bars: Sequence[Bar], dates: bool
 ) -> str:
@@ -280,6 +298,7 @@ def _end_handles() -> list:
     ]  # fmt: skip
 
 
+@_text_as_written
 def timeline_svg(
     *, chart_id: str, title: str, spans: Sequence[Span], conflicts: Sequence[Conflict]
 ) -> str:
