@@ -6,6 +6,7 @@ machine; production sets DEBUG=false (docker-compose.yml does) and then the trac
 start without a SECRET_KEY.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -317,3 +318,40 @@ INSTALLED_APPS.append("simple_history")
 MIDDLEWARE.append("simple_history.middleware.HistoryRequestMiddleware")
 # Reverting from the history page would write around the services and their permission checks.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Admin login throttling (django-axes): failed logins are counted in the database (shared by
+# every web process) per client address and per username; at AXES_FAILURE_LIMIT the address or
+# the account is refused (429) for AXES_COOLOFF_MINUTES, and a successful login clears its count.
+# `manage.py axes_reset` (or axes_reset_username NAME) lifts a lockout at once. API tokens are
+# not passwords and are not counted here.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+
+
+def _lockout_parameters(name: str, default: str) -> list:
+    """ "ip_address,username" locks either; "username+ip_address" locks the pair only."""
+    allowed = {"ip_address", "username", "user_agent"}
+    parameters: list = []
+    for item in env_list(name, default):
+        fields = [field.strip() for field in item.split("+")]
+        unknown = [field for field in fields if field not in allowed]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{name}: {', '.join(unknown)} is not one of {', '.join(sorted(allowed))}"
+            )
+        parameters.append(fields[0] if len(fields) == 1 else fields)
+    if not parameters:
+        raise ImproperlyConfigured(f"{name} names nothing to count failures by")
+    return parameters
+
+
+AXES_LOCKOUT_PARAMETERS = _lockout_parameters("AXES_LOCKOUT_PARAMETERS", "ip_address,username")
+# The client address behind API_NUM_PROXIES proxies, as the API's throttles read it.
+AXES_CLIENT_IP_CALLABLE = "tracker.auth.client_ip"
+INSTALLED_APPS.append("axes")
+# First: a locked-out address or account is refused before any password is checked.
+AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesStandaloneBackend")
+# Last, as django-axes requires: turns a lockout into its 429 response.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
