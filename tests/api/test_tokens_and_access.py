@@ -192,3 +192,9 @@ def test_schema_documents_every_error_status_and_docs_work_offline(anonymous):
     assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', docs)
     redoc = anonymous.get("/api/redoc/").content.decode()
     assert "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js" in redoc
+    assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', redoc)  # no web fonts
+    # No inline script (the Content-Security-Policy runs none): Swagger UI's comes by itself.
+    assert "<script>" not in docs and "<script>" not in redoc
+    assert anonymous.get("/api/docs/", {"script": ""})["Content-Type"].startswith(
+        "application/javascript"
+    )
