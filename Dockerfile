@@ -32,6 +32,9 @@ RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin trac
 USER tracker
 
 EXPOSE 8000
-# gunicorn comes from requirements.txt. docker-compose.yml runs migrate first, then this.
+# gunicorn comes from requirements.txt. docker-compose.yml runs migrate first, then this (with
+# GUNICORN_TIMEOUT from .env). --timeout: a worker silent this long is killed and its request
+# answered 502; gunicorn's 30 s would cut off a large claimset import or the report's PDF, whose
+# transaction then rolls back (nothing half-written), so the limit is set for them.
 CMD ["gunicorn", "tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-"]
+     "--timeout", "120", "--graceful-timeout", "30", "--access-logfile", "-"]

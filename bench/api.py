@@ -240,6 +240,8 @@ def start_server(workers: int) -> subprocess.Popen:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.api_settings",
         "DEBUG": "false",
+        # Served over plain HTTP on the loopback: no redirect to HTTPS.
+        "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
         "DB_CONN_MAX_AGE": "600",
         "API_ANON_RATE": "100000000/min",

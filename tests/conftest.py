@@ -8,6 +8,13 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_login_throttling(settings):
+    # django-axes would count every login the tests make (and refuses an authenticate() call
+    # without a request): tests/tracker/test_login_throttling.py turns it on for itself.
+    settings.AXES_ENABLED = False
+
+
 @pytest.fixture
 def staff_user(db):
     """A staff user with every permission: the admin pages' editor for now."""

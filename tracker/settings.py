@@ -6,6 +6,7 @@ machine; production sets DEBUG=false (docker-compose.yml does) and then the trac
 start without a SECRET_KEY.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -72,10 +73,12 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "api",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # In production, serves the collected static files (the admin's CSS and JavaScript) from
     # STATIC_ROOT under gunicorn; with DEBUG on, runserver serves them from the apps.
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
@@ -148,7 +151,45 @@ LOGIN_URL = "admin:login"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+
+# HTTPS. Production (DEBUG off) runs behind a TLS-terminating proxy (README, "Running in
+# production"): plain-HTTP requests are redirected, browsers are told to use HTTPS only (HSTS,
+# sent on HTTPS responses only), and the proxy's X-Forwarded-Proto says which requests came over
+# HTTPS. Local work (DEBUG on) has none of it unless asked.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Only behind a proxy that sets the header itself: a client reaching gunicorn directly could send
+# it and pass for HTTPS.
+if env_bool("TRUST_X_FORWARDED_PROTO", not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp) on every page: the admin, the report page and the API's
+# docs load scripts, styles, fonts and images from the tracker only, and run no inline script.
+# Styles may be inline: the admin's widgets and the report's inline SVG charts set style
+# attributes. Redoc runs its search in a worker made from a blob: URL. Nothing may frame a page
+# (as X-Frame-Options: DENY says), and forms post only back to the tracker.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# true: the browser only reports what the policy would block (to try a change of it).
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 
 # The admin's change forms post every claim field; large claimsets go through the importer.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 5000)
@@ -317,3 +358,40 @@ INSTALLED_APPS.append("simple_history")
 MIDDLEWARE.append("simple_history.middleware.HistoryRequestMiddleware")
 # Reverting from the history page would write around the services and their permission checks.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Admin login throttling (django-axes): failed logins are counted in the database (shared by
+# every web process) per client address and per username; at AXES_FAILURE_LIMIT the address or
+# the account is refused (429) for AXES_COOLOFF_MINUTES, and a successful login clears its count.
+# `manage.py axes_reset` (or axes_reset_username NAME) lifts a lockout at once. API tokens are
+# not passwords and are not counted here.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+
+
+def _lockout_parameters(name: str, default: str) -> list:
+    """ "ip_address,username" locks either; "username+ip_address" locks the pair only."""
+    allowed = {"ip_address", "username", "user_agent"}
+    parameters: list = []
+    for item in env_list(name, default):
+        fields = [field.strip() for field in item.split("+")]
+        unknown = [field for field in fields if field not in allowed]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{name}: {', '.join(unknown)} is not one of {', '.join(sorted(allowed))}"
+            )
+        parameters.append(fields[0] if len(fields) == 1 else fields)
+    if not parameters:
+        raise ImproperlyConfigured(f"{name} names nothing to count failures by")
+    return parameters
+
+
+AXES_LOCKOUT_PARAMETERS = _lockout_parameters("AXES_LOCKOUT_PARAMETERS", "ip_address,username")
+# The client address behind API_NUM_PROXIES proxies, as the API's throttles read it.
+AXES_CLIENT_IP_CALLABLE = "tracker.auth.client_ip"
+INSTALLED_APPS.append("axes")
+# First: a locked-out address or account is refused before any password is checked.
+AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesStandaloneBackend")
+# Last, as django-axes requires: turns a lockout into its 429 response.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")

@@ -10,7 +10,9 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
@@ -146,9 +148,43 @@ def outlet_with_reliability(appearance: Appearance) -> str | None:
     return f"{source.outlet.name} ({source.outlet.reliability or '?'})"
 
 
+# A claim carried by thousands of sources (a wire story picked up everywhere) would make its
+# page thousands of form rows: 10,000 took 100 s and 52 MB. The page edits the first ones and
+# links to the rest, listed (and paginated) by the appearance list page.
+APPEARANCE_INLINE_ROWS = 50
+
+
+class FirstAppearancesFormSet(AppearanceFormSet):
+    """The claim's first APPEARANCE_INLINE_ROWS appearances by position, on GET and POST alike:
+    a save changes and deletes only the rows the page showed (AppearanceFormSet hands claim_save
+    the changed rows alone), and claim_save adds the new ones after the claim's last appearance."""
+
+    def get_queryset(self) -> models.QuerySet[Appearance]:
+        if not hasattr(self, "_queryset"):
+            # Ordered by position (the model's ordering), then cut: a sliced queryset cannot be
+            # filtered, so the cut comes after BaseInlineFormSet's filter by claim.
+            self._queryset = super().get_queryset()[:APPEARANCE_INLINE_ROWS]
+        return self._queryset
+
+    @cached_property
+    def appearances_total(self) -> int:
+        """How many appearances the claim has; counted only when the page is full."""
+        shown = len(self.get_queryset())
+        if shown < APPEARANCE_INLINE_ROWS or self.instance.pk is None:
+            return shown
+        return self.instance.appearances.count()
+
+    @property
+    def appearances_url(self) -> str:
+        """The appearance list page, filtered to this claim."""
+        url = reverse("admin:claims_appearance_changelist")
+        return f"{url}?{urlencode({'claim__id__exact': self.instance.pk})}"
+
+
 class AppearanceInline(admin.TabularInline):
     model = Appearance
-    formset = AppearanceFormSet
+    formset = FirstAppearancesFormSet
+    template = "admin/claims/claim/appearance_inline.html"
     fields = ("source", "outlet", "quote", "speaker", "speaker_description", "stance")
     readonly_fields = ("outlet",)
     autocomplete_fields = ("source", "speaker")

@@ -36,6 +36,9 @@ from claims.services.claims import claim_rate, claim_status_change
 
 RATING_FIELDS = ("rate_likelihood", "rate_confidence", "rate_credibility", "rate_rationale")
 STATUS_FIELDS = ("new_status", "status_reason")
+# Groups of dependent appearances listed on a claim's page at most (each source standing alone is
+# a group: a claim in thousands of unrelated sources would list thousands); the count is whole.
+CORROBORATION_GROUPS_SHOWN = 20
 REVIEW_DISPLAYS = (
     "corroboration",
     "current_ratings",
@@ -181,10 +184,13 @@ class ClaimReviewAdminMixin:
         groups = claim_corroboration(claim_id=claim.pk)
         if not groups:
             return "0: no appearance yet"
+        shown = groups[:CORROBORATION_GROUPS_SHOWN]
+        more = len(groups) - len(shown)
         return format_html(
-            '{}<ul class="dependent-groups">{}</ul>',
+            '{}<ul class="dependent-groups">{}{}</ul>',
             len(groups),
-            format_html_join("", "<li>{}</li>", ((group,) for group in groups)),
+            format_html_join("", "<li>{}</li>", ((group,) for group in shown)),
+            format_html("<li>and {} more</li>", more) if more else "",
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Claim | None = None):

@@ -1,12 +1,14 @@
-"""GET /api/v1/contradictions/ (public: open and confirmed flags) and PATCH
-/api/v1/contradictions/{id}/ (reviewers: confirm, dismiss with a reason, or resolve by refuting
-one of the two claims)."""
+"""GET /api/v1/contradictions/ and /{id}/ (staff with a token: open and confirmed flags) and
+PATCH /api/v1/contradictions/{id}/ (reviewers: confirm, dismiss with a reason, or resolve by
+refuting one of the two claims).
+
+Not public: a flag embeds both its claims, and most flagged claims are not vetted; anonymous
+consumers read only the facts (vetted claims), which carry their count of open flags."""
 
 import django_filters
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from api.permissions import HasPermissions
@@ -15,7 +17,9 @@ from claims.models import Claim, Contradiction, ContradictionKind, Contradiction
 from claims.selectors.claims import entity_ids_named
 from claims.services import claims as services
 
-PUBLIC_STATUSES = (ContradictionStatus.OPEN, ContradictionStatus.CONFIRMED)
+# The flags the list and detail show: those still standing (dismissed and resolved ones are
+# read in the admin, with their review).
+LISTED_STATUSES = (ContradictionStatus.OPEN, ContradictionStatus.CONFIRMED)
 
 
 class ContradictionFilter(django_filters.FilterSet):
@@ -24,7 +28,7 @@ class ContradictionFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=ContradictionKind.choices)
     status = django_filters.ChoiceFilter(
-        choices=[(s.value, s.label) for s in PUBLIC_STATUSES], help_text="open or confirmed."
+        choices=[(s.value, s.label) for s in LISTED_STATUSES], help_text="open or confirmed."
     )
 
     class Meta:
@@ -65,33 +69,36 @@ class ContradictionReviewSerializer(serializers.Serializer):
 
 @extend_schema(tags=["contradictions"])
 class ContradictionListApi(generics.ListAPIView):
-    """Open and confirmed flags, both claims embedded, in id order."""
+    """Open and confirmed flags, both claims embedded, in id order (staff: editors, reviewers
+    and readers)."""
 
-    permission_classes = [AllowAny]
+    # The default, HasModelPermissions: GET takes claims.view_contradiction, which every
+    # active staff user holds (tracker/auth.py). Anonymous requests get a 401.
     serializer_class = ContradictionSerializer
     filterset_class = ContradictionFilter
 
     def get_queryset(self):
-        return _flags().filter(status__in=PUBLIC_STATUSES)
+        return _flags().filter(status__in=LISTED_STATUSES)
 
 
 class ContradictionDetailApi(generics.GenericAPIView):
     serializer_class = ContradictionSerializer
-    required_permissions = {"PATCH": ["claims.review_contradiction"]}
-
-    def get_permissions(self):
-        if self.request.method == "PATCH":
-            return [HasPermissions()]
-        return [AllowAny()]
+    permission_classes = [HasPermissions]
+    required_permissions = {
+        "GET": ["claims.view_contradiction"],
+        "HEAD": ["claims.view_contradiction"],
+        "OPTIONS": ["claims.view_contradiction"],
+        "PATCH": ["claims.review_contradiction"],
+    }
 
     def get_queryset(self):
         if self.request.method == "PATCH":
             return _flags()
-        return _flags().filter(status__in=PUBLIC_STATUSES)
+        return _flags().filter(status__in=LISTED_STATUSES)
 
     @extend_schema(tags=["contradictions"])
     def get(self, request, pk: int):
-        """One open or confirmed flag."""
+        """One open or confirmed flag (staff)."""
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(

@@ -6,8 +6,7 @@ import json
 
 from rest_framework import renderers
 
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+from tracker.spreadsheets import spreadsheet_cell
 
 CSV_COLUMNS = (
     "key",
@@ -65,17 +64,6 @@ LIKELIHOOD_SCALE = (
     "very_likely",
     "almost_certain",
 )
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text  # shown as text, never run as a formula
-    return text
 
 
 def _facts(data) -> list[dict]:
@@ -161,7 +149,7 @@ class FactsCSVRenderer(renderers.BaseRenderer):
         writer.writeheader()
         for fact in _facts(data):
             for row in fact_rows(fact):
-                writer.writerow({name: _cell(row.get(name)) for name in CSV_COLUMNS})
+                writer.writerow({name: spreadsheet_cell(row.get(name)) for name in CSV_COLUMNS})
         return out.getvalue().encode("utf-8")
 
 

@@ -12,10 +12,13 @@ The core takes plain values (`Bar`, `Span`, `Conflict`) and needs no database; t
 helpers turn loaded claims into them. matplotlib's `Figure` is used directly, never pyplot,
 which keeps every figure alive in a long-running process. Text stays text in the SVG
 (`svg.fonttype: none`), drawn in the reader's default sans-serif font, so labels stay sharp,
-searchable and small.
+searchable and small. Names are text, never markup: matplotlib would read `$...$` in an
+outlet's or a predicate's name as math (a `$x_$` raises), so every chart is drawn with math
+text and TeX off (`TEXT_AS_WRITTEN`).
 """
 
 import datetime
+import functools
 import io
 import re
 from collections import defaultdict
@@ -48,6 +51,9 @@ NO_OUTLET = "no outlet"
 CONFLICT_COLOUR = "#d55e00"
 FONT_SIZE = 9
 WIDTH_INCHES = 8.0
+# Every text object reads these when it is made (tick labels even while the figure is saved):
+# labels are drawn as written, dollar signs and backslashes included.
+TEXT_AS_WRITTEN = {"text.parse_math": False, "text.usetex": False}
 
 Value = float | datetime.date
 
@@ -106,7 +112,7 @@ def _svg(figure: Figure, *, chart_id: str, title: str) -> str:
     """The figure as an inline <svg> element: no XML prolog, text kept as text, ids made
     unique to this chart (two charts on one page must not share clip-path ids), a <title>."""
     buffer = io.StringIO()
-    rc = {"svg.fonttype": "none", "svg.hashsalt": chart_id}
+    rc = {"svg.fonttype": "none", "svg.hashsalt": chart_id, **TEXT_AS_WRITTEN}
     with matplotlib.rc_context(rc):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
     svg = buffer.getvalue()
@@ -152,11 +158,30 @@ def _outlet_markers(outlets: Iterable[str]) -> dict[str, str]:
     return markers
 
 
+def _text_as_written(draw):
+    """Draw the chart with names read as plain text (see TEXT_AS_WRITTEN)."""
+
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs):
+        with matplotlib.rc_context(TEXT_AS_WRITTEN):
+            return draw(*args, **kwargs)
+
+    return drawn
+
+
+@_text_as_written
 def value_interval_svg(
-    *, chart_id: str, title: str, value_label: str, bars: Sequence[Bar], dates: bool
+    *,
+    chart_id: str,
+    title: str,
+    value_label: str,
+    bars: Sequence[Bar],
+    dates: bool,
+    left_out: int = 0,
 ) -> str:
     """Bars along the value axis (x), at their sources' publication dates (y). `dates`: the
-    values are dates, else numbers in the unit named in `value_label`."""
+    values are dates, else numbers in the unit named in `value_label`. `left_out`: later reports
+    of the claims not drawn (see BARS_PER_CLAIM), said under the chart."""
     dated = [bar for bar in bars if bar.published is not None]
     undated = len(bars) - len(dated)
     rows = _dodge(dated)
@@ -233,11 +258,18 @@ def value_interval_svg(
         handles=handles, loc="outside lower center", ncols=3, fontsize=FONT_SIZE - 1,
         frameon=False,
     )  # fmt: skip
+    notes = []
     if undated:
-        figure.text(
-            0.01, 0.005, f"{undated} claim{'s' if undated != 1 else ''} without a dated source "
-            "not shown", fontsize=FONT_SIZE - 2, color="#555555",
-        )  # fmt: skip
+        notes.append(
+            f"{undated} claim{'s' if undated != 1 else ''} without a dated source not shown"
+        )
+    if left_out:
+        notes.append(
+            f"{left_out} later report{'s' if left_out != 1 else ''} of the same claims not drawn "
+            f"(the first {BARS_PER_CLAIM} of each claim are)"
+        )
+    if notes:
+        figure.text(0.01, 0.005, "; ".join(notes), fontsize=FONT_SIZE - 2, color="#555555")
     return _svg(figure, chart_id=chart_id, title=title)
 
 
@@ -281,6 +313,7 @@ def _end_handles() -> list:
     ]  # fmt: skip
 
 
+@_text_as_written
 def timeline_svg(
     *, chart_id: str, title: str, spans: Sequence[Span], conflicts: Sequence[Conflict]
 ) -> str:
@@ -451,9 +484,20 @@ def count_over_time_svg(
 CHARTED_VALUE_TYPES = (ValueType.QUANTITY, ValueType.DATE)
 
 
-def bars_for_claims(claims: Iterable[Claim], *, highlight: int | None = None) -> list[Bar]:
-    """One bar per appearance of each claim (appearances loaded), one per claim without any."""
-    bars = []
+# Bars drawn for one claim at most: a claim carried by thousands of sources would otherwise be
+# thousands of bars (10,000 made a claim's page take 100 s). Its earliest reports are drawn, and
+# the chart says how many more were left out.
+BARS_PER_CLAIM = 20
+
+
+def bars_for_claims(
+    claims: Iterable[Claim], *, highlight: int | None = None, per_claim: int | None = None
+) -> tuple[list[Bar], int]:
+    """One bar per appearance of each claim (appearances loaded), one per claim without any; at
+    most `per_claim` bars of one claim, the earliest published first. Returns the bars and how
+    many were left out."""
+    bars: list[Bar] = []
+    left_out = 0
     for claim in claims:
         if claim.value_type == ValueType.QUANTITY:
             low, high = claim.quantity_low, claim.quantity_high
@@ -470,6 +514,7 @@ def bars_for_claims(claims: Iterable[Claim], *, highlight: int | None = None) ->
             continue
         label = display.value_text(claim, style="plain", with_negation=False) or ""
         seen = set()
+        claim_bars = []
         for appearance in claim.appearances.all() or [None]:
             source = appearance.source if appearance else None
             published = source.published if source else None
@@ -477,14 +522,19 @@ def bars_for_claims(claims: Iterable[Claim], *, highlight: int | None = None) ->
             if (published, outlet) in seen:  # the same claim twice in one outlet on one day
                 continue
             seen.add((published, outlet))
-            bars.append(
+            claim_bars.append(
                 Bar(
                     key=claim.key, label=label, low=low, high=high, low_inclusive=low_inclusive,
                     high_inclusive=high_inclusive, published=published, status=claim.status,
                     outlet=outlet, negated=claim.negated, highlighted=claim.pk == highlight,
                 )
             )  # fmt: skip
-    return bars
+        if per_claim is not None and len(claim_bars) > per_claim:
+            claim_bars.sort(key=lambda bar: (bar.published is None, bar.published or 0))
+            left_out += len(claim_bars) - per_claim
+            claim_bars = claim_bars[:per_claim]
+        bars.extend(claim_bars)
+    return bars, left_out
 
 
 def value_chart_for(
@@ -505,10 +555,11 @@ def value_chart_for(
             f"{predicate.name} ({predicate.unit or first.quantity_given_unit or 'no unit'})"
         )
     title = f"{first.subject.name}: {predicate.name}"
-    bars = bars_for_claims(charted, highlight=highlight)
+    bars, left_out = bars_for_claims(charted, highlight=highlight, per_claim=BARS_PER_CLAIM)
     return value_interval_svg(
-        chart_id=chart_id, title=title, value_label=value_label, bars=bars, dates=dates
-    )
+        chart_id=chart_id, title=title, value_label=value_label, bars=bars, dates=dates,
+        left_out=left_out,
+    )  # fmt: skip
 
 
 def timeline_for(

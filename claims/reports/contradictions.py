@@ -35,6 +35,7 @@ from claims.models import (
 from claims.reports import charts
 from claims.selectors import claims as selectors
 from claims.selectors.supersessions import supersessions_between, supersessions_for_report
+from tracker.spreadsheets import spreadsheet_cell
 
 FORMAT = "contradictions/1"
 CSV_COLUMNS = (
@@ -72,11 +73,6 @@ def report_json(flags: Iterable[Contradiction]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
-def _cell(value: str) -> str:
-    # A spreadsheet runs a cell starting with = + - @ (or a tab or CR) as a formula: quote it.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def report_csv(flags: Iterable[Contradiction]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -97,7 +93,7 @@ def report_csv(flags: Iterable[Contradiction]) -> str:
             flag.dismissed_reason,
             flag.last_detected_at.isoformat(),
         )
-        writer.writerow([_cell(str(value)) for value in row])
+        writer.writerow([spreadsheet_cell(value) for value in row])
     return out.getvalue()
 
 

@@ -306,6 +306,10 @@ def claim_vetting_blockers(
     return blockers
 
 
+# Sources named in one sentence of claim_corroboration at most; the rest are counted.
+CORROBORATION_NAMES_SHOWN = 10
+
+
 def claim_corroboration(*, claim_id: int) -> list[str]:
     """The claim's groups of dependent appearances, one sentence each, in the spec's sense:
     "libya-000 and libya-002 both trace to Barqa video". A group of one stands alone. Each
@@ -330,6 +334,9 @@ def claim_corroboration(*, claim_id: int) -> list[str]:
 
     def names(members) -> str:
         keys = list(dict.fromkeys(appearances[i].source.key for i in members))
+        if len(keys) > CORROBORATION_NAMES_SHOWN:  # a wire story in thousands of sources
+            more = len(keys) - CORROBORATION_NAMES_SHOWN
+            return ", ".join(keys[:CORROBORATION_NAMES_SHOWN]) + f" and {more} more"
         return keys[0] if len(keys) == 1 else ", ".join(keys[:-1]) + " and " + keys[-1]
 
     sentences = []

@@ -227,3 +227,16 @@ def test_errors_are_json_whatever_format_was_asked(anonymous):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json()["code"] == "not_found"
+
+
+def test_csv_defuses_formulas_behind_white_space_and_line_breaks(anonymous):
+    fact = vetted(text=" =HYPERLINK(1) fighters", quantity_low=-5.0, quantity_given_low=-5.0)
+    AppearanceFactory(claim=fact, quote="\n@SUM(A1) fighters")
+
+    rows = list(
+        csv.DictReader(io.StringIO(anonymous.get(FACTS, {"format": "csv"}).content.decode()))
+    )
+
+    assert rows[0]["text"] == "' =HYPERLINK(1) fighters"
+    assert rows[0]["quote"] == "'\n@SUM(A1) fighters"
+    assert rows[0]["quantity_low"] == "-5.0"  # a number, not a formula

@@ -20,6 +20,8 @@ PROTECTED = [
     ("patch", "/api/v1/claims/{claim}/", {"text": "Eleven fighters escaped."}),
     ("put", "/api/v1/claims/{claim}/", {"text": "Twelve fighters escaped."}),
     ("post", "/api/v1/claimsets/", {"format": "claimset/1"}),
+    ("get", "/api/v1/contradictions/", None),
+    ("get", "/api/v1/contradictions/{flag}/", None),
     ("patch", "/api/v1/contradictions/{flag}/", {"status": "confirmed"}),
     ("get", "/api/v1/outlets/", None),
     ("post", "/api/v1/outlets/", {"key": "new-outlet", "name": "New"}),
@@ -74,11 +76,29 @@ def test_staff_outside_the_roles_may_read_but_not_write(reader_client, records, 
 
 def test_staff_outside_the_roles_may_read(reader_client, records):
     assert reader_client.get("/api/v1/claims/").status_code == 200
+    for url in ("/api/v1/contradictions/", f"/api/v1/contradictions/{records['flag']}/"):
+        response = reader_client.get(url)
+        assert response.status_code == 200
+        assert records["claim"] in response.content.decode()
+
+
+def test_anonymous_consumers_read_no_unvetted_claim_through_the_flags(anonymous, records):
+    """A flag embeds both claims, vetted or not: the flags need a token; the facts (vetted
+    claims only) stay public and keep their count of open flags."""
+    flag = ContradictionFactory(claim_a=ClaimFactory(status="vetted"))
+    for url in ("/api/v1/contradictions/", f"/api/v1/contradictions/{flag.pk}/"):
+        response = anonymous.get(url)
+        assert response.status_code == 401
+        assert flag.claim_b.text not in response.content.decode()
+    fact = anonymous.get(f"/api/v1/facts/{flag.claim_a.key}/")
+    assert fact.status_code == 200
+    assert fact.json()["open_contradictions"] == 1
 
 
 def test_public_endpoints_need_no_token_but_refuse_a_bad_one(anonymous, records):
-    for url in ("/api/v1/facts/", "/api/v1/contradictions/"):
-        assert anonymous.get(url).status_code == 200
+    for url in ("/api/v1/facts/", f"/api/v1/facts/{records['claim']}/"):
+        assert anonymous.get(url).status_code in (200, 404)  # 404: the claim is not vetted
+    assert anonymous.get("/api/v1/facts/").status_code == 200
     anonymous.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert anonymous.get("/api/v1/facts/").status_code == 401
 
@@ -163,6 +183,8 @@ def test_schema_documents_every_error_status_and_docs_work_offline(anonymous):
     assert {"200", "201", "400", "401", "403", "409", "413", "429"} <= set(post)
     facts = schema["paths"]["/api/v1/facts/"]["get"]["responses"]
     assert {"200", "304", "400", "429"} <= set(facts)
+    for path in ("/api/v1/contradictions/", "/api/v1/contradictions/{id}/"):
+        assert {"200", "401", "403"} <= set(schema["paths"][path]["get"]["responses"])
     docs = anonymous.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs
     # Nothing loaded from another host (a CDN): every script and style is served here. (A
@@ -170,3 +192,9 @@ def test_schema_documents_every_error_status_and_docs_work_offline(anonymous):
     assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', docs)
     redoc = anonymous.get("/api/redoc/").content.decode()
     assert "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js" in redoc
+    assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', redoc)  # no web fonts
+    # No inline script (the Content-Security-Policy runs none): Swagger UI's comes by itself.
+    assert "<script>" not in docs and "<script>" not in redoc
+    assert anonymous.get("/api/docs/", {"script": ""})["Content-Type"].startswith(
+        "application/javascript"
+    )

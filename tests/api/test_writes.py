@@ -198,20 +198,20 @@ def test_grading_an_outlet_needs_a_reviewer(editor_client, reviewer_client):
 # --- contradictions ------------------------------------------------------------------------
 
 
-def test_contradictions_list_open_and_confirmed_flags_with_both_claims(anonymous):
+def test_contradictions_list_open_and_confirmed_flags_with_both_claims(reader_client):
     isis = EntityFactory(name="Islamic State")
     shown = ContradictionFactory(claim_a=ClaimFactory(subject=isis))
     confirmed = ContradictionFactory(status="confirmed")
     ContradictionFactory(status="dismissed", dismissed_reason="Different battles.")
-    data = anonymous.get("/api/v1/contradictions/").json()["results"]
+    data = reader_client.get("/api/v1/contradictions/").json()["results"]
     assert [f["id"] for f in data] == [shown.pk, confirmed.pk]
     assert data[0]["claim_a"]["text"] == shown.claim_a.text
     assert data[0]["claim_b"]["key"] == shown.claim_b.key
-    by_subject = anonymous.get("/api/v1/contradictions/", {"subject": "islamic state"}).json()
+    by_subject = reader_client.get("/api/v1/contradictions/", {"subject": "islamic state"}).json()
     assert [f["id"] for f in by_subject["results"]] == [shown.pk]
-    by_status = anonymous.get("/api/v1/contradictions/", {"status": "confirmed"}).json()
+    by_status = reader_client.get("/api/v1/contradictions/", {"status": "confirmed"}).json()
     assert [f["id"] for f in by_status["results"]] == [confirmed.pk]
-    assert anonymous.get("/api/v1/contradictions/", {"kind": "date"}).json()["results"] == []
+    assert reader_client.get("/api/v1/contradictions/", {"kind": "date"}).json()["results"] == []
 
 
 def test_a_reviewer_confirms_dismisses_and_resolves_flags(reviewer_client):

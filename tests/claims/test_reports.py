@@ -185,3 +185,14 @@ def test_report_reads_in_a_fixed_number_of_queries():
         return len(captured.captured_queries)
 
     assert queries(ContradictionFilters(subject="Derna")) == queries(ContradictionFilters())
+
+
+def test_csv_defuses_formulas_behind_white_space_and_line_breaks():
+    flags = list(contradictions_for_report(ContradictionFilters(subject="Derna")))
+    flags[0].explanation = "\n=HYPERLINK(1)"
+    flags[0].claim_a.text = " @SUM(A1)"
+
+    [row, *_] = csv.DictReader(io.StringIO(reports.report_csv(flags)))
+
+    assert row["explanation"] == "'\n=HYPERLINK(1)"
+    assert row["claim_a_text"] == "' @SUM(A1)"
