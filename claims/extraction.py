@@ -1,0 +1,1081 @@
+"""Candidate claims read from an article's text (spec: candidates/1).
+
+Plain Python with no Django imports, like claims.values beside it: the entity and predicate
+look-ups are passed in as NameIndex objects, so the rules can be tested without a database.
+
+How an article is read:
+
+1. The text is cut into paragraphs at blank lines; a line break inside a paragraph that
+   continues a sentence (a hard-wrapped line) is read as a space, so offsets never move.
+2. Each paragraph is scanned for values: event dates first (so "June 25, 2015" is one date,
+   not a date and a count), then quantities. Every phrase found is read by the same parser
+   the claimset import uses (claims.values); a phrase the parser refuses is no candidate.
+3. Only paragraphs with a value are cut into sentences (pysbd), and only sentences with a
+   value are read further: the article's furniture (datelines, bylines) is dropped, and the
+   sentence's speaker, stance, subject and negation are found.
+
+Each candidate's quote is the sentence it was found in, with exact offsets into the text as
+given (non-breaking spaces, curly quotes and line breaks included).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+from claims import values
+from claims.values import PartialDate, ValueParseError
+
+__all__ = ["Candidate", "NameIndex", "candidates_document", "extract_candidates"]
+
+FORMAT = "candidates/1"
+
+
+# --- look-ups passed in ------------------------------------------------------------------------
+
+
+_AMBIGUOUS = object()
+
+
+@dataclass
+class NameIndex:
+    """Records found by name or alias, compared after normalize_name (as the import does).
+
+    Built from (key, name) pairs, one per name and alias. A name shared by two records
+    matches neither: like a claimset reference, an ambiguous name is not a match.
+    """
+
+    _keys: dict[str, object] = field(default_factory=dict)
+    max_words: int = 0
+
+    @classmethod
+    def from_names(cls, pairs: Iterable[tuple[str, str]]) -> NameIndex:
+        index = cls()
+        for key, name in pairs:
+            normalized = values.normalize_name(name)
+            if not normalized:
+                continue
+            stored = index._keys.get(normalized)
+            index._keys[normalized] = key if stored in (None, key) else _AMBIGUOUS
+            index.max_words = max(index.max_words, len(_WORD_RE.findall(name)))
+        return index
+
+    def lookup(self, name: str) -> str | None:
+        key = self._keys.get(values.normalize_name(name))
+        return key if isinstance(key, str) else None
+
+    def lookup_normalized(self, normalized: str) -> str | None:
+        key = self._keys.get(normalized)
+        return key if isinstance(key, str) else None
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
+
+# --- the candidate -----------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    start: int
+    end: int
+    quote: str
+    text: str
+    value: dict
+    subject: dict | None
+    predicate: dict
+    negated: bool
+    speaker: dict | None
+    stance: str
+    # Where the value's own words are (for highlighting); not part of candidates/1.
+    value_start: int = 0
+    value_end: int = 0
+
+    def as_json(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "text": self.text,
+            "value": self.value,
+            "subject": self.subject,
+            "predicate": self.predicate,
+            "negated": self.negated,
+            "speaker": self.speaker,
+            "stance": self.stance,
+        }
+
+
+def candidates_document(candidates: Iterable[Candidate]) -> dict:
+    return {"format": FORMAT, "candidates": [c.as_json() for c in candidates]}
+
+
+# --- words -------------------------------------------------------------------------------------
+
+_APOSTROPHES = "'\u2019"
+# A word: letters and digits, with inner hyphens, dots ("U.S.") and apostrophes ("Sirte's").
+_WORD_RE = re.compile(r"[^\W_]+(?:[-.'\u2019\u2010\u2011][^\W_]+)*\.?")
+_TOKEN_RE = re.compile(
+    r"\d+(?:[.,]\d+)*(?![^\W\d_])|[^\W_]+(?:[-.'\u2019\u2010\u2011][^\W_]+)*|[^\w\s]"
+)
+_SPACES = "[ \u00a0\u202f\u2009]"
+_DASH_CHARS = "-\u2010\u2011\u2012\u2013\u2014"
+
+_MONTH_NAMES = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_MONTH_ABBRS = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+_MONTH = rf"(?:{_MONTH_NAMES}|(?:{_MONTH_ABBRS})\.?)"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_YEAR = r"(?:1[89]\d\d|20\d\d)"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_PART = (
+    "(?:[Ee]arly|[Mm]id|[Ll]ate"
+    "|(?:[Tt]he[ \u00a0])?(?:[Bb]eginning|[Ss]tart|[Mm]iddle|[Ee]nd)[ \u00a0]of(?:[ \u00a0]the)?)"
+)
+_B = r"(?<![\w$\u20ac\u00a3])"  # not inside a word or a figure
+_E = r"(?![\w%])"
+
+# Longest forms first; each match is then read by values.parse_date_phrase. Words are joined
+# by a space or a non-breaking one.
+_W = "[ \u00a0]"
+_DATE_RE = re.compile(
+    _B
+    + "(?:"
+    + r"(?P<iso>\d{4}-\d{2}-\d{2})"
+    + f"|(?P<full>(?:{_PART}[ \u00a0-])?(?:"
+    + f"{_DAY}{_W}(?:of{_W})?{_MONTH},?{_W}{_YEAR}"
+    + f"|{_MONTH}{_W}{_DAY}(?!\\d),?{_W}{_YEAR}"
+    + f"|{_DAY}{_W}(?:of{_W})?{_MONTH}"
+    + f"|{_MONTH}{_W}{_DAY}(?![\\d:])"
+    + f"|{_MONTH},?{_W}{_YEAR}"
+    + f"|{_YEAR}"
+    + f"|(?:last|this){_W}(?:year|month)"
+    + "))"
+    + f"|(?P<part>{_PART}[ \u00a0-]{_MONTH})"
+    + f"|(?P<month>{_MONTH})"
+    + f"|(?P<relative>[Tt]oday|[Yy]esterday|[Ll]ast{_W}week)"
+    + f"|(?P<weekday>{_WEEKDAY})"
+    + ")"
+    + _E
+)
+# A bare month name is a month only after a word that introduces a time ("in May"); "May"
+# alone is as often the verb, and "March" the noun.
+_BEFORE_BARE_MONTH = frozenset(
+    "in since until till by from to through during of between and before after early "
+    "mid late or".split()
+)
+_QUANTITY_MODIFIER_WORDS = frozenset(
+    "about around approximately roughly some estimated nearly almost least fewer less more "
+    "over upwards most under only just exactly".split()
+)
+
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand million billion dozen".split()
+)
+_NUMBER_JOINERS = frozenset({"and", "a", "an", "half", "-"})
+_VAGUE_WORDS = ("several hundred", "several thousand", "a few", "several", "dozens", "hundreds")
+_VAGUE_WORDS += ("thousands",)
+# The quantity modifiers of claimset/1's phrase table; longest first, so "no more than" is not
+# read as "more than".
+_MODIFIERS = tuple(
+    sorted(
+        (
+            "about",
+            "around",
+            "approximately",
+            "roughly",
+            "some",
+            "an estimated",
+            "estimated",
+            "nearly",
+            "almost",
+            "at least",
+            "no fewer than",
+            "no less than",
+            "more than",
+            "over",
+            "upwards of",
+            "up to",
+            "at most",
+            "no more than",
+            "fewer than",
+            "less than",
+            "under",
+            "only",
+            "just",
+            "exactly",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_MEASURE_UNITS = frozenset(
+    "second seconds minute minutes hour hours day days week weeks month months year years "
+    "decade decades km kms kilometre kilometres kilometer kilometers mile miles metre metres "
+    "meter meters m kg kilogram kilograms kilograms ton tons tonne tonnes percent % acre acres "
+    "feet ft foot square".split()
+)
+# Words that end a counted noun: what follows the noun, not the noun itself.
+_STOP_WORDS = frozenset(
+    """a an the and or but nor of in on at to for from with by as into onto over under than
+    that which who whom whose what when where while if because since until after before
+    during about against between through across near within without per via
+    is are was were be been being am has have had do does did will would shall should can
+    could may might must said says say told tells claimed claims according also not no never
+    it its it's this these those there their they them he she his her we our you your i
+    more less most least some many much such so very too just only still already now then
+    managed began begun continued remained""".split()
+)
+_ONE_IDIOM_NEXT = frozenset("of another day time point way hand side thing".split())
+_ONE_IDIOM_BEFORE = frozenset("no any every each the this that which at no-one".split())
+_TIME_OF_DAY_RE = re.compile(r"\s*(?::\d\d|[ap]\.?m\b\.?|GMT|UTC|BST|EST|hrs\b)", re.IGNORECASE)
+_PHONE_RE = re.compile(r"\+?\(?\d{2,4}\)?(?:[ .\-]\d{2,4}){2,}")
+_CURRENCIES = {"$": "dollars", "\u20ac": "euros", "\u00a3": "pounds"}
+
+_SPEECH_VERBS = {
+    **dict.fromkeys(
+        "said says told tells stated states added adds estimated estimates explained explains "
+        "announced announces confirmed confirms warned warns insisted insists acknowledged "
+        "admitted declared declares noted notes wrote writes".split(),
+        "asserts",
+    ),
+    **dict.fromkeys(
+        "claimed claims alleged alleges reported reports suggested suggests".split(), "reports"
+    ),
+    **dict.fromkeys("denied denies rejected rejects disputed disputes".split(), "denies"),
+    **dict.fromkeys("questioned questions doubted doubts".split(), "questions"),
+}
+_NEGATIONS = frozenset({"not", "never", "n't", "no", "neither", "nor", "nobody", "none"})
+_NEGATION_SUFFIX = ("n't", "n\u2019t")
+
+
+# --- public entry point ------------------------------------------------------------------------
+
+
+def extract_candidates(
+    text: str,
+    *,
+    published: PartialDate | None = None,
+    entities: NameIndex | None = None,
+    predicates: NameIndex | None = None,
+) -> list[Candidate]:
+    """Propose one candidate per quantity or event date in text, in text order.
+
+    published resolves year-less and relative dates ("May", "late last year", "Thursday")
+    as the claimset import does; a phrase that needs it is left out when it is missing.
+    """
+    entities = entities or NameIndex()
+    predicates = predicates or NameIndex()
+    found: list[Candidate] = []
+    for para_start, paragraph in _paragraphs(text):
+        spans = _find_values(paragraph, published)
+        if not spans:
+            continue
+        for sent_start, sent_end in _sentences(paragraph, [s.start for s in spans]):
+            inside = [s for s in spans if sent_start <= s.start < sent_end]
+            if not inside:
+                continue
+            sentence = _Sentence(paragraph, sent_start, sent_end, para_start)
+            if sentence.is_furniture():
+                continue
+            for span in inside:
+                found.append(sentence.candidate(span, entities, predicates))
+    return found
+
+
+# --- paragraphs and sentences ------------------------------------------------------------------
+
+_PARAGRAPH_RE = re.compile(r"\S(?:.|\n(?![ \t\u00a0]*\n))*", re.DOTALL)
+_TERMINAL = '.!?:"\u201d\u2019)'
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, paragraph) at blank lines, with a continuing line break read as a space.
+
+    A break continues the sentence when the next line starts in lower case, or when the line
+    is long prose (a hard wrap) not ending in sentence punctuation. Titles, bylines and list
+    items stay lines of their own. The replacement keeps every offset.
+    """
+    for match in re.finditer(r"[^\n]+(?:\n(?![ \t\u00a0\u202f]*\n)[^\n]*)*", text):
+        block = match.group()
+        if not block.strip():
+            continue
+        if "\n" in block:
+            block = _join_wrapped_lines(block)
+        yield match.start(), block
+
+
+def _join_wrapped_lines(block: str) -> str:
+    chars = list(block)
+    lines = block.split("\n")
+    position = 0
+    for line, following in zip(lines, lines[1:], strict=False):
+        position += len(line)
+        stripped, next_stripped = line.rstrip(), following.lstrip()
+        continues = next_stripped[:1].islower() or (
+            len(stripped) >= 60 and stripped[-1:] not in _TERMINAL
+        )
+        if continues:
+            chars[position] = " "
+        position += 1
+    return "".join(chars)
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd  # imported on first use: it compiles its rules when loaded
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+# A stop after a whole lower-case word of four letters or more, then a capital: a sentence
+# boundary in any English text (no abbreviation is a lower-case word that long). Cutting
+# there first lets pysbd, which costs about 6 ms per 1,000 characters, read only the stretches
+# that hold a value; every other boundary is pysbd's decision.
+_CERTAIN_BOUNDARY_RE = re.compile(
+    r"(?<![^\W\d_])[a-z]{4,}[.!?][\"\u201d\u2019)]*(?=\s+[\"\u201c\u2018(]?[A-Z])"
+)
+
+
+def _sentences(paragraph: str, positions: list[int]) -> list[tuple[int, int]]:
+    """[start, end) of each sentence holding one of positions, spaces trimmed."""
+    spans: list[tuple[int, int]] = []
+    for line_match in re.finditer(r"[^\n]+", paragraph):
+        line_start, line_end = line_match.span()
+        cuts = [line_start]
+        cuts += [line_start + m.end() for m in _CERTAIN_BOUNDARY_RE.finditer(line_match.group())]
+        cuts.append(line_end)
+        for piece_start, piece_end in zip(cuts, cuts[1:], strict=False):
+            if any(piece_start <= p < piece_end for p in positions):
+                spans.extend(_segment(paragraph, piece_start, piece_end))
+    return spans
+
+
+def _segment(paragraph: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    cursor = start
+    for piece in _segmenter().segment(paragraph[start:end]):
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        at = paragraph.find(stripped, cursor, end)
+        if at < 0:  # pysbd changed the text: keep the rest as one sentence
+            rest = paragraph[cursor:end]
+            at = cursor + len(rest) - len(rest.lstrip())
+            stripped = rest.strip()
+        cursor = at + len(stripped)
+        yield at, cursor
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _ValueSpan:
+    start: int
+    end: int
+    as_written: str
+    kind: str  # "quantity" or "date"
+    quantity: values.Quantity | None = None
+    date: values.DateInterval | None = None
+    unit: str | None = None  # the counted noun as written
+    unit_end: int | None = None
+
+
+# A wire dateline opening a paragraph: "BEIRUT, March 3 (Reuters) - ", "TRIPOLI (AP) -- ".
+_DATELINE_RE = re.compile(
+    r"[A-Z][A-Z.'\u2019 -]{2,40}(?:, [^()\n]{1,40}?)?(?: ?\([^)\n]{1,40}\))? ?[-\u2013\u2014]{1,2} "
+)
+
+
+def _find_values(paragraph: str, published: PartialDate | None) -> list[_ValueSpan]:
+    dateline = _DATELINE_RE.match(paragraph)
+    dates = [
+        d for d in _find_dates(paragraph, published) if not (dateline and d.start < dateline.end())
+    ]
+    taken = [(d.start, d.end) for d in dates] + ([dateline.span()] if dateline else [])
+    quantities = list(_find_quantities(paragraph, taken))
+    return sorted(dates + quantities, key=lambda span: span.start)
+
+
+def _find_dates(paragraph: str, published: PartialDate | None) -> Iterator[_ValueSpan]:
+    for match in _DATE_RE.finditer(paragraph):
+        kind = match.lastgroup
+        phrase = match.group()
+        before = _word_before(paragraph, match.start())
+        if kind == "month" and before.lower() not in _BEFORE_BARE_MONTH:
+            continue
+        if kind == "full" and re.fullmatch(_YEAR, phrase) and not _is_year(paragraph, match):
+            continue
+        if kind == "weekday" and re.match(rf",? (?:{_MONTH}|{_DAY} )", paragraph[match.end() :]):
+            continue  # "Thursday, June 25, 2015": the full date after it is the value
+        try:
+            interval = values.parse_date_phrase(phrase.replace("\u00a0", " "), published)
+        except ValueParseError:
+            continue
+        yield _ValueSpan(match.start(), match.end(), phrase, "date", date=interval)
+
+
+def _is_year(paragraph: str, match: re.Match) -> bool:
+    """A four-digit figure that is a year: not a count ("2000 people") nor a label."""
+    before = _word_before(paragraph, match.start())
+    currency = paragraph[match.start() - 1 : match.start()]
+    if before.lower() in _QUANTITY_MODIFIER_WORDS or currency in _CURRENCIES:
+        return False
+    if before.lower() in _BEFORE_BARE_MONTH | {"the", "of", "a", "its", "their", "his", "her"}:
+        return True
+    if before[:1].isupper() and not _at_sentence_start(paragraph, match.start()):
+        # "Resolution 2259", "Vision 2030": a label; "Libya's 2011 uprising": a year.
+        return before.endswith(("'s", "\u2019s"))
+    following = _word_after(paragraph, match.end())
+    return not (following.islower() and following.endswith("s") and len(following) > 3)
+
+
+def _word_before(text: str, index: int) -> str:
+    match = re.search(r"([\w'\u2019.-]+)[\s\u00a0]*$", text[max(0, index - 40) : index])
+    return match.group(1) if match else ""
+
+
+def _word_after(text: str, index: int) -> str:
+    match = re.match(r"[\s\u00a0]*([\w'\u2019-]+)", text[index : index + 40])
+    return match.group(1) if match else ""
+
+
+def _at_sentence_start(text: str, index: int) -> bool:
+    head = text[:index].rstrip()
+    return not head or head[-1] in '.!?"\u201c\u201d:'
+
+
+class _Tok:
+    __slots__ = ("end", "low", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text, self.start, self.end = text, start, end
+        self.low = text.lower()
+
+
+def _tokens(text: str, offset: int = 0) -> list[_Tok]:
+    return [_Tok(m.group(), m.start() + offset, m.end() + offset) for m in _TOKEN_RE.finditer(text)]
+
+
+_NUMERAL_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _find_quantities(paragraph: str, taken: list[tuple[int, int]]) -> Iterator[_ValueSpan]:
+    """Quantities, read around each place a number may start (a figure or a number word).
+
+    Only a window of words around such a place is tokenised: most of an article's words are
+    far from any number.
+    """
+    phones = [m.span() for m in _PHONE_RE.finditer(paragraph) if _looks_like_phone(m.group())]
+    blocked = taken + phones
+    consumed = 0  # offset up to which a quantity was read already
+    for trigger in _TRIGGER_RE.finditer(paragraph):
+        if trigger.start() < consumed:
+            continue
+        window_start = paragraph.rfind(" ", 0, max(0, trigger.start() - 40)) + 1
+        window_end = paragraph.find(" ", min(len(paragraph), trigger.end() + 160))
+        window_end = len(paragraph) if window_end < 0 else window_end
+        tokens = _tokens(paragraph[window_start:window_end], window_start)
+        core_index = next(
+            (i for i, t in enumerate(tokens) if t.start >= trigger.start()), len(tokens)
+        )
+        if core_index >= len(tokens) or not _may_start_number(tokens, core_index):
+            continue
+        index = core_index - _modifier_before(tokens, core_index)
+        span = _quantity_at(paragraph, tokens, index, blocked)
+        if span is None and index != core_index:
+            span = _quantity_at(paragraph, tokens, core_index, blocked)
+        if span is not None:
+            yield span
+            consumed = span.end
+
+
+_TRIGGER_RE = re.compile(
+    r"(?<![^\W_])(?:\d|(?:"
+    + "|".join(
+        sorted(
+            {*_NUMBER_WORDS, "half", "several", "dozens", "hundreds", "thousands", "a", "an"},
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")(?![^\W_]))",
+    re.IGNORECASE,
+)
+
+
+_CORE_WORDS = _NUMBER_WORDS | {"half", "several", "dozens", "hundreds", "thousands"}
+_MODIFIER_WORDS = tuple(m.split() for m in _MODIFIERS)
+_MODIFIER_LAST_WORDS = frozenset(words[-1] for words in _MODIFIER_WORDS)
+
+
+def _may_start_number(tokens: list[_Tok], index: int) -> bool:
+    """Cheap test of where a number can start, so the full reading runs only there."""
+    token = tokens[index]
+    if token.text[0].isdigit() or token.low in _CORE_WORDS:
+        return True
+    if token.low in ("a", "an") and index + 1 < len(tokens):
+        following = tokens[index + 1].low
+        return following == "few" or (index > 0 and tokens[index - 1].low in _MODIFIER_LAST_WORDS)
+    return False
+
+
+def _modifier_before(tokens: list[_Tok], index: int) -> int:
+    """How many words before tokens[index] form a quantity modifier ("at least")."""
+    if index == 0 or tokens[index - 1].low not in _MODIFIER_LAST_WORDS:
+        return 0
+    for words in _MODIFIER_WORDS:
+        size = len(words)
+        if size <= index and all(
+            tokens[index - size + k].low == word for k, word in enumerate(words)
+        ):
+            return size
+    return 0
+
+
+def _looks_like_phone(text: str) -> bool:
+    digits = sum(ch.isdigit() for ch in text)
+    return digits >= 7 and not re.fullmatch(r"\d{1,3}(?:[ ,]\d{3})+", text)
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < b and a < end for a, b in spans)
+
+
+def _quantity_at(
+    paragraph: str, tokens: list[_Tok], index: int, blocked: list[tuple[int, int]]
+) -> _ValueSpan | None:
+    """The quantity phrase starting at tokens[index], read by values.parse_quantity."""
+    modifier_len = _modifier_length(tokens, index)
+    core_index = index + modifier_len
+    core = _number_core(paragraph, tokens, core_index, has_modifier=bool(modifier_len))
+    if core is None:
+        return None
+    core_end_index, is_word_number = core
+    if modifier_len == 0 and not _counts_here(paragraph, tokens, core_index, core_end_index):
+        return None
+    end_index = core_end_index
+    # A range: "10 to 20", "10-20", "between 10 and 20".
+    if end_index < len(tokens) and tokens[end_index].text in ("to", *_DASH_CHARS, "and"):
+        joiner = tokens[end_index].text
+        if joiner != "and" or (modifier_len == 0 and _word_before_tok(tokens, index) == "between"):
+            second = _number_core(paragraph, tokens, end_index + 1, has_modifier=True)
+            if second is not None:
+                end_index = second[0]
+    start = tokens[index].start
+    if _word_before_tok(tokens, index) == "between" and tokens[end_index - 1].start > start:
+        start = tokens[index - 1].start
+    if end_index + 1 < len(tokens) and f"{tokens[end_index].low} {tokens[end_index + 1].low}" in (
+        "or more",
+        "or fewer",
+        "or less",
+    ):
+        end_index += 2
+    end = tokens[end_index - 1].end
+    if _overlaps(start, end, blocked):
+        return None
+    if _TIME_OF_DAY_RE.match(paragraph, end):
+        return None
+    unit, unit_end = _counted_noun(tokens, end_index, paragraph)
+    currency = paragraph[tokens[core_index].start - 1 : tokens[core_index].start]
+    if currency in _CURRENCIES and not is_word_number:
+        unit = _CURRENCIES[currency]
+    if is_word_number and tokens[core_index].low in ("a", "an") and unit_end is not None:
+        end = unit_end  # "nearly an hour": the article alone is no figure
+    phrase = paragraph[start:end]
+    quantity = _parse_quantity(phrase, unit if unit_end is not None and unit_end > end else None)
+    if quantity is None:
+        return None
+    if currency in _CURRENCIES and tokens[core_index].start - 1 >= start - 1:
+        start = min(start, tokens[core_index].start - 1) if modifier_len == 0 else start
+        phrase = paragraph[start:end]
+    return _ValueSpan(
+        start, end, phrase, "quantity", quantity=quantity, unit=unit, unit_end=unit_end
+    )
+
+
+def _parse_quantity(phrase: str, unit: str | None) -> values.Quantity | None:
+    cleaned = re.sub(_SPACES, " ", phrase).replace("\u2019", "'")
+    for attempt in ((f"{cleaned} {unit}" if unit else None), cleaned):
+        if attempt is None:
+            continue
+        try:
+            return values.parse_quantity(attempt)
+        except ValueParseError:
+            continue
+    return None
+
+
+def _word_before_tok(tokens: list[_Tok], index: int) -> str:
+    return tokens[index - 1].low if index > 0 else ""
+
+
+def _modifier_length(tokens: list[_Tok], index: int) -> int:
+    for words in _MODIFIER_WORDS:
+        window = tokens[index : index + len(words)]
+        if len(window) == len(words) and all(
+            t.low == w for t, w in zip(window, words, strict=True)
+        ):
+            return len(words)
+    return 0
+
+
+def _number_core(
+    paragraph: str, tokens: list[_Tok], index: int, *, has_modifier: bool
+) -> tuple[int, bool] | None:
+    """(index after the number, written in words?) for a number starting at tokens[index]."""
+    if index >= len(tokens):
+        return None
+    token = tokens[index]
+    if _NUMERAL_TOKEN_RE.fullmatch(token.text):
+        if paragraph[token.end : token.end + 1].isalpha() and not _unit_glued(paragraph, token):
+            return None  # "1st", "F16", "4th"
+        if paragraph[token.start - 1 : token.start].isalpha():
+            return None
+        if re.fullmatch(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?", token.text) is None:
+            return None
+        end = index + 1
+        # "75 000": thousands grouped by spaces.
+        while (
+            end < len(tokens)
+            and re.fullmatch(r"\d{3}", tokens[end].text)
+            and re.fullmatch(_SPACES, paragraph[tokens[end - 1].end : tokens[end].start])
+            and len(tokens[index].text) <= 3
+        ):
+            end += 1
+        if end < len(tokens) and tokens[end].low in ("hundred", "thousand", "million", "billion"):
+            end += 1
+        return end, False
+    for vague in _VAGUE_WORDS:
+        words = vague.split()
+        window = tokens[index : index + len(words)]
+        if len(window) == len(words) and all(
+            t.low == w for t, w in zip(window, words, strict=True)
+        ):
+            return index + len(words), True
+    if token.low in ("a", "an"):
+        following = tokens[index + 1].low if index + 1 < len(tokens) else ""
+        if following in ("dozen", "hundred", "thousand", "million", "billion"):
+            pass  # read as number words below
+        elif has_modifier and following in _MEASURE_UNITS:
+            return index + 1, True
+        else:
+            return None
+    if token.low not in _NUMBER_WORDS and token.low not in ("a", "an", "half"):
+        return None
+    end = index
+    while end < len(tokens) and (
+        tokens[end].low in _NUMBER_WORDS or tokens[end].low in _NUMBER_JOINERS
+    ):
+        end += 1
+    # The longest run of words the parser reads as a number.
+    while end > index:
+        try:
+            values.parse_number(" ".join(t.low for t in tokens[index:end]))
+            return end, True
+        except ValueParseError:
+            end -= 1
+    return None
+
+
+def _unit_glued(paragraph: str, token: _Tok) -> bool:
+    """ "150km", "10kg": a unit symbol written against the figure."""
+    glued = re.match(r"[a-zA-Z]+", paragraph[token.end : token.end + 6])
+    return bool(glued) and glued.group().lower() in ("km", "kg", "mi", "m", "ft", "mph", "kmh")
+
+
+def _counts_here(paragraph: str, tokens: list[_Tok], start: int, end: int) -> bool:
+    """False for numbers that count nothing: "one of", "at one point", "Resolution 2259"."""
+    first = tokens[start]
+    before = _word_before_tok(tokens, start)
+    after = tokens[end].low if end < len(tokens) else ""
+    if first.low == "one" and end == start + 1:
+        if after in _ONE_IDIOM_NEXT or before in _ONE_IDIOM_BEFORE or not after.isalpha():
+            return False
+    if first.text[0].isdigit() and start > 0:
+        previous = tokens[start - 1]
+        if (
+            previous.text[:1].isupper()
+            and previous.end + 1 >= first.start
+            and previous.low not in _NOT_LABEL_WORDS
+            and not previous.text.endswith(("'s", "\u2019s"))
+        ):
+            return False  # "Resolution 2259", "Flight 17", "Apollo 11": a label
+        if previous.text in ("#", "No", "No.") or previous.low == "number":
+            return False
+    return True
+
+
+_MONTH_WORDS = frozenset(m.lower() for m in (_MONTH_NAMES + "|" + _MONTH_ABBRS).split("|"))
+# Capitalised words that may stand before a figure without making it a label: sentence-initial
+# function words ("All 17 militants", "Of 400 fighters") and month names ("June 25").
+_NOT_LABEL_WORDS = _STOP_WORDS | _MONTH_WORDS | {"all", "another", "every", "both", "nearly"}
+
+
+def _counted_noun(tokens: list[_Tok], index: int, paragraph: str) -> tuple[str | None, int | None]:
+    """The counted noun after a number, as written, and its end offset.
+
+    "six precision airstrikes in Libya" -> "precision airstrikes"; "dozens of Islamic State
+    fighters" -> "Islamic State fighters"; "ten minute video" -> "minute".
+    """
+    if index < len(tokens) and tokens[index].text in _DASH_CHARS:
+        index += 1  # "10-minute"
+    if index < len(tokens) and tokens[index].low == "of":
+        index += 1
+        if index < len(tokens) and tokens[index].low == "the":
+            index += 1
+    if index >= len(tokens):
+        return None, None
+    first = tokens[index]
+    if first.low in _MEASURE_UNITS or first.text == "%":
+        return first.text, first.end
+    if first.low in ("per", "percent") or (first.low == "per" and index + 1 < len(tokens)):
+        return "percent", first.end
+    words: list[_Tok] = []
+    position = index
+    while position < len(tokens) and len(words) < 4:
+        token = tokens[position]
+        if token.text == "(":
+            nearby = range(position, min(position + 5, len(tokens)))
+            close = next((j for j in nearby if tokens[j].text == ")"), None)
+            if close is None:
+                break
+            position = close + 1
+            continue
+        if not token.text[:1].isalpha() or token.low in _STOP_WORDS:
+            break
+        if words and (token.low.endswith(("ed", "ing")) and not token.text[:1].isupper()):
+            break
+        words.append(token)
+        if token.low in _MEASURE_UNITS:
+            break
+        position += 1
+    if not words:
+        return None, None
+    return paragraph[words[0].start : words[-1].end], words[-1].end
+
+
+# --- reading a sentence ------------------------------------------------------------------------
+
+
+_BYLINE_RE = re.compile(r"^(?:By|BY|Written by|Author|Reporting by|Editing by)\b|^\(Author")
+_FURNITURE_RE = re.compile(r"^(?:Published|Updated|Posted|Last updated|Photo|Image)\b", re.I)
+
+
+class _Sentence:
+    def __init__(self, paragraph: str, start: int, end: int, offset: int) -> None:
+        self.paragraph = paragraph
+        self.start, self.end = start, end
+        self.offset = offset
+        self.text = paragraph[start:end]
+        self.tokens = _tokens(self.text, start)
+        self._attribution: tuple[dict | None, str, int, int] | None = None
+
+    def is_furniture(self) -> bool:
+        """A dateline, byline or stamp: no statement of the article's."""
+        if _BYLINE_RE.match(self.text) or _FURNITURE_RE.match(self.text):
+            return True
+        leftover = _DATE_RE.sub(" ", self.text)
+        words = [w for w in _WORD_RE.findall(leftover) if not w.isdigit()]
+        return len(words) <= 2 and not self.text.rstrip().endswith((".", "!", "?"))
+
+    def candidate(self, span: _ValueSpan, entities: NameIndex, predicates: NameIndex) -> Candidate:
+        speaker, stance, attribution_start, attribution_end = self.attribution(entities)
+        if attribution_start <= span.start < attribution_end:
+            speaker, stance = None, "asserts"
+        subject = self.subject(span, entities, (attribution_start, attribution_end))
+        predicate_words = self.predicate_words(span, subject)
+        return Candidate(
+            start=self.offset + self.start,
+            end=self.offset + self.end,
+            quote=self.text,
+            text=self.claim_text(attribution_start, attribution_end),
+            value=_value_json(span),
+            subject=subject,
+            predicate={
+                "predicate": predicates.lookup(predicate_words) if predicate_words else None,
+                "as_written": predicate_words,
+            },
+            negated=self.negated(span),
+            speaker=speaker,
+            stance=stance,
+            value_start=self.offset + span.start,
+            value_end=self.offset + span.end,
+        )
+
+    # Attribution: who said it, and how.
+    def attribution(self, entities: NameIndex) -> tuple[dict | None, str, int, int]:
+        if self._attribution is None:
+            self._attribution = self._find_attribution(entities)
+        return self._attribution
+
+    def _find_attribution(self, entities: NameIndex) -> tuple[dict | None, str, int, int]:
+        according = re.search(
+            r"\b[Aa]ccording to (?P<who>[^,.;:\u201c\u201d\"]+?)(?=[,.;:\u201c\u201d\"]|$)",
+            self.text,
+        )
+        if according:
+            who = according.group("who").strip()
+            return (
+                _speaker(who, entities),
+                "reports",
+                self.start + according.start(),
+                self.start + according.end(),
+            )
+        for position, token in enumerate(self.tokens):
+            stance = _SPEECH_VERBS.get(token.low)
+            if stance is None:
+                continue
+            who, who_start = self._speaker_before(position)
+            if who is None:
+                who, who_end = self._speaker_after(position)
+                if who is None:
+                    continue
+                return _speaker(who, entities), stance, token.start, who_end
+            if stance == "asserts" and _is_report_noun(who):
+                stance = "reports"
+            return _speaker(who, entities), stance, who_start, token.end
+        return None, "asserts", 0, 0
+
+    def _speaker_before(self, verb: int) -> tuple[str | None, int]:
+        """The noun phrase before a speech verb, back to the clause's start."""
+        position = verb - 1
+        while position >= 0 and self.tokens[position].low in ("also", "has", "have", "had"):
+            position -= 1
+        end = position
+        while position >= 0:
+            token = self.tokens[position]
+            if not (token.text[:1].isalnum() or token.text in ("'", "\u2019", "-", "(", ")")):
+                break
+            if token.low in ("that", "which", "and", "but", "when", "as", "while"):
+                break
+            position -= 1
+        if end < 0 or position == end:
+            return None, 0
+        first = self.tokens[position + 1]
+        words = self.paragraph[first.start : self.tokens[end].end]
+        if len(words.split()) > 8:
+            return None, 0
+        head = words.split()[0]
+        if head.islower() and head not in ("a", "an", "the", "officials", "observers"):
+            # An appositive ("Almesmari, spokesperson for the army, told"): the name is before it.
+            if position >= 0 and self.tokens[position].text == ",":
+                name, name_start = self._speaker_before_comma(position)
+                if name is not None:
+                    return name, name_start
+            return None, 0
+        return words, first.start
+
+    def _speaker_before_comma(self, comma: int) -> tuple[str | None, int]:
+        position = comma - 1
+        while position >= 0 and self.tokens[position].text != ",":
+            position -= 1
+        opening = position + 1
+        if opening >= comma:
+            return None, 0
+        first = self.tokens[opening]
+        words = self.paragraph[first.start : self.tokens[comma - 1].end]
+        return (
+            (words, first.start) if words[:1].isupper() and len(words.split()) <= 6 else (None, 0)
+        )
+
+    def _speaker_after(self, verb: int) -> tuple[str | None, int]:
+        """'..., said Marie Richards, the ...': a name right after the verb."""
+        words = []
+        position = verb + 1
+        while position < len(self.tokens) and self.tokens[position].text[:1].isupper():
+            words.append(self.tokens[position])
+            position += 1
+        if not words:
+            return None, 0
+        return self.paragraph[words[0].start : words[-1].end], words[-1].end
+
+    def subject(
+        self, span: _ValueSpan, entities: NameIndex, attribution: tuple[int, int]
+    ) -> dict | None:
+        """The stored entity named nearest the value, else the nearest proper name."""
+        outside = [t for t in self.tokens if not (attribution[0] <= t.start < attribution[1])]
+        mentions = list(_mentions(outside, entities, self.paragraph))
+        if mentions:
+            best = min(mentions, key=lambda m: _distance(m[0], m[1], span))
+            return {"entity": best[2], "as_written": self.paragraph[best[0] : best[1]]}
+        names = list(_proper_names(outside, self.paragraph, span))
+        if not names:
+            return None
+        start, end = min(names, key=lambda n: _distance(n[0], n[1], span))
+        return {"entity": None, "as_written": self.paragraph[start:end]}
+
+    def predicate_words(self, span: _ValueSpan, subject: dict | None) -> str:
+        if span.kind == "quantity":
+            unit = span.unit
+            if unit is None:
+                return "number"
+            dimension = values.unit_dimension(unit) if unit.strip() else unit
+            if dimension == "length":
+                return "distance"
+            if dimension == "time":
+                return "duration"
+            if unit.strip().lower() in ("%", "percent", "per cent"):
+                return "share"
+            after = _word_after(self.paragraph, span.unit_end or span.end)
+            verb = f" {after}" if after.endswith("ed") and after.islower() else ""
+            return f"number of {unit.lower()}{verb}"
+        # The words of the clause before the date: "ISIS first moved into Libya at the end of
+        # 2013" gives "date of first moved into Libya".
+        clause: list[_Tok] = []
+        for token in self.tokens:
+            if token.end > span.start:
+                break
+            if token.text in ',;:()\u201c\u201d"' or token.low in ("and", "but", "which", "who"):
+                clause = []
+            elif token.text[:1].isalpha() and token.low not in _NUMBER_WORDS:
+                clause.append(token)
+        while clause and clause[-1].low in _STOP_WORDS | {"the", "early", "late", "mid", "end"}:
+            clause.pop()
+        if subject is not None and clause:
+            written = subject["as_written"]
+            clause = [t for t in clause if t.text not in written.split()]
+        words = [t.text for t in clause[-5:]]
+        return ("date of " + " ".join(words)) if words else "date"
+
+    def negated(self, span: _ValueSpan) -> bool:
+        clause_start = self.start
+        for match in re.finditer(r"[,;:\u2014]|\bbut\b", self.text):
+            if self.start + match.end() <= span.start:
+                clause_start = self.start + match.end()
+        for token in self.tokens:
+            if clause_start <= token.start < span.start:
+                if token.low in _NEGATIONS and token.low != "no":
+                    return True
+                if token.low.endswith(_NEGATION_SUFFIX):
+                    return True
+        return False
+
+    def claim_text(self, attribution_start: int, attribution_end: int) -> str:
+        text = self.text
+        if attribution_end and attribution_start == self.start:
+            rest = self.paragraph[attribution_end : self.end]
+            rest = re.sub(r"^[\s,]*(?:that[\s,]+)?", "", rest)
+            if rest:
+                text = rest[0].upper() + rest[1:]
+        return text.strip()
+
+
+def _is_report_noun(who: str) -> bool:
+    return bool(re.search(r"\b(?:report|reports|agency|news|media|statement)\b", who, re.I))
+
+
+def _speaker(who: str, entities: NameIndex) -> dict:
+    who = who.strip(" \u00a0\"\u201c\u201d'")
+    key = entities.lookup(who) or entities.lookup(re.sub(r"^(?:the|The) ", "", who))
+    if key is not None:
+        return {"entity": key, "as_written": who}
+    first = who.split()[0] if who.split() else ""
+    if first.lower() in ("a", "an", "the") and not who.split()[-1][:1].isupper():
+        return {"description": who}
+    if first.islower():
+        return {"description": who}
+    return {"entity": None, "as_written": who}
+
+
+def _mentions(
+    tokens: list[_Tok], entities: NameIndex, paragraph: str
+) -> Iterator[tuple[int, int, str]]:
+    if not entities:
+        return
+    words = [t for t in tokens if t.text[:1].isalnum()]
+    normalized = [values.normalize_name(t.text) for t in words]
+    position = 0
+    longest = max(entities.max_words, 1)
+    while position < len(words):
+        for size in range(min(longest, len(words) - position), 0, -1):
+            joined = "".join(normalized[position : position + size])
+            key = entities.lookup_normalized(joined)
+            if (
+                key is None
+                and joined.endswith("s")
+                and words[position + size - 1].text.endswith(("'s", "\u2019s"))
+            ):
+                key = entities.lookup_normalized(joined[:-1])
+            if key is not None:
+                yield words[position].start, words[position + size - 1].end, key
+                position += size
+                break
+        else:
+            position += 1
+
+
+_NAME_GLUE = frozenset({"of", "al", "el", "de", "the", "bin", "ibn"})
+# Capitalised at a sentence's start, but no name.
+_NOT_NAMES = frozenset(
+    w.capitalize()
+    for w in (
+        *_STOP_WORDS,
+        *_NUMBER_WORDS,
+        *"however although following while between several dozens hundreds thousands".split(),
+        *"nearly almost approximately roughly around up over under fewer officials".split(),
+    )
+)
+
+
+def _proper_names(
+    tokens: list[_Tok], paragraph: str, span: _ValueSpan
+) -> Iterator[tuple[int, int]]:
+    run: list[_Tok] = []
+    for token in [*tokens, _Tok(".", 10**9, 10**9)]:
+        inside_value = span.start <= token.start < span.end
+        capital = token.text[:1].isupper() and not inside_value and token.text not in _NOT_NAMES
+        if capital and not re.fullmatch(_MONTH + "|" + _WEEKDAY, token.text):
+            run.append(token)
+            continue
+        if run and token.low in _NAME_GLUE and not inside_value:
+            run.append(token)
+            continue
+        while run and run[-1].low in _NAME_GLUE:
+            run.pop()
+        if run:
+            yield run[0].start, run[-1].end
+        run = []
+
+
+def _distance(start: int, end: int, span: _ValueSpan) -> int:
+    if end <= span.start:
+        return span.start - end
+    if start >= span.end:
+        return start - span.end + 1  # prefer what comes before the value, on a tie
+    return 0
+
+
+def _value_json(span: _ValueSpan) -> dict:
+    if span.kind == "date":
+        interval = span.date
+        return {
+            "date": {
+                "as_written": span.as_written,
+                "from": interval.first_day().isoformat() if interval.first_day() else None,
+                "to": interval.last_day().isoformat() if interval.last_day() else None,
+            }
+        }
+    q = span.quantity
+    return {
+        "quantity": {
+            "as_written": span.as_written,
+            "low": _number_json(q.low),
+            "high": _number_json(q.high),
+            "low_inclusive": q.low_inclusive if q.low is not None else False,
+            "high_inclusive": q.high_inclusive if q.high is not None else False,
+            "unit": span.unit,
+        }
+    }
+
+
+def _number_json(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
