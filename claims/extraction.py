@@ -20,6 +20,7 @@ given (non-breaking spaces, curly quotes and line breaks included).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ from functools import lru_cache
 
 from claims import values
 from claims.values import PartialDate, ValueParseError
+
+# pysbd sends hundreds of patterns through re's module cache, evicting ours; these stay.
+_re = lru_cache(maxsize=None)(re.compile)
 
 __all__ = ["Candidate", "NameIndex", "candidates_document", "extract_candidates"]
 
@@ -64,6 +68,8 @@ class NameIndex:
         return index
 
     def lookup(self, name: str) -> str | None:
+        if not self._keys:
+            return None
         key = self._keys.get(values.normalize_name(name))
         return key if isinstance(key, str) else None
 
@@ -146,7 +152,7 @@ _DATE_RE = re.compile(
     _B
     + "(?:"
     + r"(?P<iso>\d{4}-\d{2}-\d{2})"
-    + f"|(?P<full>(?:{_PART}[ \u00a0-])?(?:"
+    + f"|(?P<full>(?:{_PART}[{_DASH_CHARS} \u00a0])?(?:"
     + f"{_DAY}{_W}(?:of{_W})?{_MONTH},?{_W}{_YEAR}"
     + f"|{_MONTH}{_W}{_DAY}(?!\\d),?{_W}{_YEAR}"
     + f"|{_DAY}{_W}(?:of{_W})?{_MONTH}"
@@ -155,7 +161,7 @@ _DATE_RE = re.compile(
     + f"|{_YEAR}"
     + f"|(?:last|this){_W}(?:year|month)"
     + "))"
-    + f"|(?P<part>{_PART}[ \u00a0-]{_MONTH})"
+    + f"|(?P<part>{_PART}[{_DASH_CHARS} \u00a0]{_MONTH})"
     + f"|(?P<month>{_MONTH})"
     + f"|(?P<relative>[Tt]oday|[Yy]esterday|[Ll]ast{_W}week)"
     + f"|(?P<weekday>{_WEEKDAY})"
@@ -285,7 +291,10 @@ def extract_candidates(
             if sentence.is_furniture():
                 continue
             for span in inside:
-                found.append(sentence.candidate(span, entities, predicates))
+                candidate = sentence.candidate(span, entities, predicates)
+                # The quote as written: a wrapped line's break was read as a space.
+                candidate.quote = text[candidate.start : candidate.end]
+                found.append(candidate)
     return found
 
 
@@ -302,7 +311,7 @@ def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
     is long prose (a hard wrap) not ending in sentence punctuation. Titles, bylines and list
     items stay lines of their own. The replacement keeps every offset.
     """
-    for match in re.finditer(r"[^\n]+(?:\n(?![ \t\u00a0\u202f]*\n)[^\n]*)*", text):
+    for match in _re(r"[^\n]+(?:\n(?![ \t\u00a0\u202f]*\n)[^\n]*)*").finditer(text):
         block = match.group()
         if not block.strip():
             continue
@@ -346,7 +355,7 @@ _CERTAIN_BOUNDARY_RE = re.compile(
 def _sentences(paragraph: str, positions: list[int]) -> list[tuple[int, int]]:
     """[start, end) of each sentence holding one of positions, spaces trimmed."""
     spans: list[tuple[int, int]] = []
-    for line_match in re.finditer(r"[^\n]+", paragraph):
+    for line_match in _re(r"[^\n]+").finditer(paragraph):
         line_start, line_end = line_match.span()
         cuts = [line_start]
         cuts += [line_start + m.end() for m in _CERTAIN_BOUNDARY_RE.finditer(line_match.group())]
@@ -410,9 +419,9 @@ def _find_dates(paragraph: str, published: PartialDate | None) -> Iterator[_Valu
         before = _word_before(paragraph, match.start())
         if kind == "month" and before.lower() not in _BEFORE_BARE_MONTH:
             continue
-        if kind == "full" and re.fullmatch(_YEAR, phrase) and not _is_year(paragraph, match):
+        if kind == "full" and _re(_YEAR).fullmatch(phrase) and not _is_year(paragraph, match):
             continue
-        if kind == "weekday" and re.match(rf",? (?:{_MONTH}|{_DAY} )", paragraph[match.end() :]):
+        if kind == "weekday" and _re(rf",? (?:{_MONTH}|{_DAY} )").match(paragraph[match.end() :]):
             continue  # "Thursday, June 25, 2015": the full date after it is the value
         try:
             interval = values.parse_date_phrase(phrase.replace("\u00a0", " "), published)
@@ -437,12 +446,12 @@ def _is_year(paragraph: str, match: re.Match) -> bool:
 
 
 def _word_before(text: str, index: int) -> str:
-    match = re.search(r"([\w'\u2019.-]+)[\s\u00a0]*$", text[max(0, index - 40) : index])
+    match = _re(r"([\w'\u2019.-]+)[\s\u00a0]*$").search(text[max(0, index - 40) : index])
     return match.group(1) if match else ""
 
 
 def _word_after(text: str, index: int) -> str:
-    match = re.match(r"[\s\u00a0]*([\w'\u2019-]+)", text[index : index + 40])
+    match = _re(r"[\s\u00a0]*([\w'\u2019-]+)").match(text[index : index + 40])
     return match.group(1) if match else ""
 
 
@@ -467,24 +476,20 @@ _NUMERAL_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _find_quantities(paragraph: str, taken: list[tuple[int, int]]) -> Iterator[_ValueSpan]:
-    """Quantities, read around each place a number may start (a figure or a number word).
-
-    Only a window of words around such a place is tokenised: most of an article's words are
-    far from any number.
-    """
+    """Quantities, read at each place a number may start (a figure or a number word)."""
     phones = [m.span() for m in _PHONE_RE.finditer(paragraph) if _looks_like_phone(m.group())]
     blocked = taken + phones
     consumed = 0  # offset up to which a quantity was read already
+    tokens: list[_Tok] | None = None
+    starts: list[int] = []
     for trigger in _TRIGGER_RE.finditer(paragraph):
-        if trigger.start() < consumed:
+        position = trigger.start("core") if trigger.group("core") else trigger.start("article")
+        if position < consumed:
             continue
-        window_start = paragraph.rfind(" ", 0, max(0, trigger.start() - 40)) + 1
-        window_end = paragraph.find(" ", min(len(paragraph), trigger.end() + 160))
-        window_end = len(paragraph) if window_end < 0 else window_end
-        tokens = _tokens(paragraph[window_start:window_end], window_start)
-        core_index = next(
-            (i for i, t in enumerate(tokens) if t.start >= trigger.start()), len(tokens)
-        )
+        if tokens is None:  # tokenised once, when the first place worth reading is found
+            tokens = _tokens(paragraph)
+            starts = [t.start for t in tokens]
+        core_index = bisect.bisect_left(starts, position)
         if core_index >= len(tokens) or not _may_start_number(tokens, core_index):
             continue
         index = core_index - _modifier_before(tokens, core_index)
@@ -497,15 +502,18 @@ def _find_quantities(paragraph: str, taken: list[tuple[int, int]]) -> Iterator[_
 
 
 _TRIGGER_RE = re.compile(
-    r"(?<![^\W_])(?:\d|(?:"
+    r"(?<![^\W_])(?:(?P<core>\d|(?:"
     + "|".join(
         sorted(
-            {*_NUMBER_WORDS, "half", "several", "dozens", "hundreds", "thousands", "a", "an"},
+            {*_NUMBER_WORDS, "half", "several", "dozens", "hundreds", "thousands", "a few"},
             key=len,
             reverse=True,
         )
     )
-    + r")(?![^\W_]))",
+    + r")(?![^\W_]))"
+    # "a" or "an" counts only after a modifier: "more than a week", "nearly an hour".
+    + r"|(?:than|about|around|nearly|almost|over|under|least|most|to|only|just|some)"
+    + r"[ \u00a0]+(?P<article>an?)(?=[ \u00a0]))",
     re.IGNORECASE,
 )
 
@@ -541,7 +549,7 @@ def _modifier_before(tokens: list[_Tok], index: int) -> int:
 
 def _looks_like_phone(text: str) -> bool:
     digits = sum(ch.isdigit() for ch in text)
-    return digits >= 7 and not re.fullmatch(r"\d{1,3}(?:[ ,]\d{3})+", text)
+    return digits >= 7 and not _re(r"\d{1,3}(?:[ ,]\d{3})+").fullmatch(text)
 
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -601,7 +609,7 @@ def _quantity_at(
 
 
 def _parse_quantity(phrase: str, unit: str | None) -> values.Quantity | None:
-    cleaned = re.sub(_SPACES, " ", phrase).replace("\u2019", "'")
+    cleaned = _re(_SPACES).sub(" ", phrase).replace("\u2019", "'")
     for attempt in ((f"{cleaned} {unit}" if unit else None), cleaned):
         if attempt is None:
             continue
@@ -638,14 +646,14 @@ def _number_core(
             return None  # "1st", "F16", "4th"
         if paragraph[token.start - 1 : token.start].isalpha():
             return None
-        if re.fullmatch(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?", token.text) is None:
+        if _re(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?").fullmatch(token.text) is None:
             return None
         end = index + 1
         # "75 000": thousands grouped by spaces.
         while (
             end < len(tokens)
-            and re.fullmatch(r"\d{3}", tokens[end].text)
-            and re.fullmatch(_SPACES, paragraph[tokens[end - 1].end : tokens[end].start])
+            and _re(r"\d{3}").fullmatch(tokens[end].text)
+            and _re(_SPACES).fullmatch(paragraph[tokens[end - 1].end : tokens[end].start])
             and len(tokens[index].text) <= 3
         ):
             end += 1
@@ -686,7 +694,7 @@ def _number_core(
 
 def _unit_glued(paragraph: str, token: _Tok) -> bool:
     """ "150km", "10kg": a unit symbol written against the figure."""
-    glued = re.match(r"[a-zA-Z]+", paragraph[token.end : token.end + 6])
+    glued = _re(r"[a-zA-Z]+").match(paragraph[token.end : token.end + 6])
     return bool(glued) and glued.group().lower() in ("km", "kg", "mi", "m", "ft", "mph", "kmh")
 
 
@@ -816,10 +824,9 @@ class _Sentence:
         return self._attribution
 
     def _find_attribution(self, entities: NameIndex) -> tuple[dict | None, str, int, int]:
-        according = re.search(
-            r"\b[Aa]ccording to (?P<who>[^,.;:\u201c\u201d\"]+?)(?=[,.;:\u201c\u201d\"]|$)",
-            self.text,
-        )
+        according = _re(
+            r"\b[Aa]ccording to (?P<who>[^,.;:\u201c\u201d\"]+?)(?=[,.;:\u201c\u201d\"]|$)"
+        ).search(self.text)
         if according:
             who = according.group("who").strip()
             return (
@@ -946,7 +953,7 @@ class _Sentence:
 
     def negated(self, span: _ValueSpan) -> bool:
         clause_start = self.start
-        for match in re.finditer(r"[,;:\u2014]|\bbut\b", self.text):
+        for match in _re(r"[,;:\u2014]|\bbut\b").finditer(self.text):
             if self.start + match.end() <= span.start:
                 clause_start = self.start + match.end()
         for token in self.tokens:
@@ -961,19 +968,19 @@ class _Sentence:
         text = self.text
         if attribution_end and attribution_start == self.start:
             rest = self.paragraph[attribution_end : self.end]
-            rest = re.sub(r"^[\s,]*(?:that[\s,]+)?", "", rest)
+            rest = _re(r"^[\s,]*(?:that[\s,]+)?").sub("", rest)
             if rest:
                 text = rest[0].upper() + rest[1:]
         return text.strip()
 
 
 def _is_report_noun(who: str) -> bool:
-    return bool(re.search(r"\b(?:report|reports|agency|news|media|statement)\b", who, re.I))
+    return bool(_re(r"(?i)\b(?:report|reports|agency|news|media|statement)\b").search(who))
 
 
 def _speaker(who: str, entities: NameIndex) -> dict:
     who = who.strip(" \u00a0\"\u201c\u201d'")
-    key = entities.lookup(who) or entities.lookup(re.sub(r"^(?:the|The) ", "", who))
+    key = entities.lookup(who) or entities.lookup(_re(r"^(?:the|The) ").sub("", who))
     if key is not None:
         return {"entity": key, "as_written": who}
     first = who.split()[0] if who.split() else ""
@@ -1031,7 +1038,7 @@ def _proper_names(
     for token in [*tokens, _Tok(".", 10**9, 10**9)]:
         inside_value = span.start <= token.start < span.end
         capital = token.text[:1].isupper() and not inside_value and token.text not in _NOT_NAMES
-        if capital and not re.fullmatch(_MONTH + "|" + _WEEKDAY, token.text):
+        if capital and not _re(_MONTH + "|" + _WEEKDAY).fullmatch(token.text):
             run.append(token)
             continue
         if run and token.low in _NAME_GLUE and not inside_value:
