@@ -16,7 +16,7 @@ def main() -> None:
         venv_python = Path(__file__).resolve().parent / ".venv" / "bin" / "python"
         if venv_python.exists() and not os.environ.get("TRACKER_VENV_HANDOVER"):
             os.environ["TRACKER_VENV_HANDOVER"] = "1"  # once: never loop between the two
-            os.execv(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]])
+            os.execv(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]])  # noqa: S606
         raise
 
     execute_from_command_line(sys.argv)

@@ -287,7 +287,7 @@ def extract_candidates(
             inside = [s for s in spans if sent_start <= s.start < sent_end]
             if not inside:
                 continue
-            sentence = _Sentence(paragraph, sent_start, sent_end, para_start)
+            sentence = _Sentence(paragraph, sent_start, sent_end, para_start, inside)
             if sentence.is_furniture():
                 continue
             for span in inside:
@@ -521,6 +521,7 @@ _TRIGGER_RE = re.compile(
 _CORE_WORDS = _NUMBER_WORDS | {"half", "several", "dozens", "hundreds", "thousands"}
 _MODIFIER_WORDS = tuple(m.split() for m in _MODIFIERS)
 _MODIFIER_LAST_WORDS = frozenset(words[-1] for words in _MODIFIER_WORDS)
+_MODIFIER_FIRST_WORDS = frozenset(words[0] for words in _MODIFIER_WORDS)
 
 
 def _may_start_number(tokens: list[_Tok], index: int) -> bool:
@@ -625,6 +626,8 @@ def _word_before_tok(tokens: list[_Tok], index: int) -> str:
 
 
 def _modifier_length(tokens: list[_Tok], index: int) -> int:
+    if index >= len(tokens) or tokens[index].low not in _MODIFIER_FIRST_WORDS:
+        return 0
     for words in _MODIFIER_WORDS:
         window = tokens[index : index + len(words)]
         if len(window) == len(words) and all(
@@ -777,13 +780,22 @@ _FURNITURE_RE = re.compile(r"^(?:Published|Updated|Posted|Last updated|Photo|Ima
 
 
 class _Sentence:
-    def __init__(self, paragraph: str, start: int, end: int, offset: int) -> None:
+    def __init__(
+        self, paragraph: str, start: int, end: int, offset: int, spans: list[_ValueSpan]
+    ) -> None:
         self.paragraph = paragraph
         self.start, self.end = start, end
         self.offset = offset
         self.text = paragraph[start:end]
         self.tokens = _tokens(self.text, start)
         self._attribution: tuple[dict | None, str, int, int] | None = None
+        self.values = spans
+        self._mentions: list[tuple[int, int, str]] = []
+        self._names: list[tuple[int, int]] | None = None
+        # Where each clause starts, for negation: a "not" belongs to its own clause.
+        self._clause_starts = [start] + [
+            start + m.end() for m in _re(r"[,;:\u2014]|\bbut\b").finditer(self.text)
+        ]
 
     def is_furniture(self) -> bool:
         """A dateline, byline or stamp: no statement of the article's."""
@@ -907,15 +919,16 @@ class _Sentence:
         self, span: _ValueSpan, entities: NameIndex, attribution: tuple[int, int]
     ) -> dict | None:
         """The stored entity named nearest the value, else the nearest proper name."""
-        outside = [t for t in self.tokens if not (attribution[0] <= t.start < attribution[1])]
-        mentions = list(_mentions(outside, entities, self.paragraph))
-        if mentions:
-            best = min(mentions, key=lambda m: _distance(m[0], m[1], span))
+        if self._names is None:
+            outside = [t for t in self.tokens if not (attribution[0] <= t.start < attribution[1])]
+            self._mentions = list(_mentions(outside, entities, self.paragraph))
+            self._names = list(_proper_names(outside, self.values))
+        if self._mentions:
+            best = min(self._mentions, key=lambda m: _distance(m[0], m[1], span))
             return {"entity": best[2], "as_written": self.paragraph[best[0] : best[1]]}
-        names = list(_proper_names(outside, self.paragraph, span))
-        if not names:
+        if not self._names:
             return None
-        start, end = min(names, key=lambda n: _distance(n[0], n[1], span))
+        start, end = min(self._names, key=lambda n: _distance(n[0], n[1], span))
         return {"entity": None, "as_written": self.paragraph[start:end]}
 
     def predicate_words(self, span: _ValueSpan, subject: dict | None) -> str:
@@ -952,10 +965,7 @@ class _Sentence:
         return ("date of " + " ".join(words)) if words else "date"
 
     def negated(self, span: _ValueSpan) -> bool:
-        clause_start = self.start
-        for match in _re(r"[,;:\u2014]|\bbut\b").finditer(self.text):
-            if self.start + match.end() <= span.start:
-                clause_start = self.start + match.end()
+        clause_start = max(c for c in self._clause_starts if c <= span.start)
         for token in self.tokens:
             if clause_start <= token.start < span.start:
                 if token.low in _NEGATIONS and token.low != "no":
@@ -1031,12 +1041,11 @@ _NOT_NAMES = frozenset(
 )
 
 
-def _proper_names(
-    tokens: list[_Tok], paragraph: str, span: _ValueSpan
-) -> Iterator[tuple[int, int]]:
+def _proper_names(tokens: list[_Tok], spans: list[_ValueSpan]) -> Iterator[tuple[int, int]]:
+    """Runs of capitalised words ("Khalifa Haftar", "Shura Council of Derna"), values aside."""
     run: list[_Tok] = []
     for token in [*tokens, _Tok(".", 10**9, 10**9)]:
-        inside_value = span.start <= token.start < span.end
+        inside_value = any(span.start <= token.start < span.end for span in spans)
         capital = token.text[:1].isupper() and not inside_value and token.text not in _NOT_NAMES
         if capital and not _re(_MONTH + "|" + _WEEKDAY).fullmatch(token.text):
             run.append(token)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -663,6 +664,7 @@ def _number_or_none(text: str) -> Decimal | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # the fuzzy check below is slow, and units repeat
 def _looks_like_unit(text: str) -> bool:
     """True for no unit at all or for words that can name what is counted."""
     words = text.split()
