@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import reports, values
+from claims import candidate_admin, reports, values
 from claims.detection import claims_changed
 from claims.forms import ClaimAdminForm
 from claims.models import (
@@ -135,6 +135,13 @@ class AppearanceInline(admin.TabularInline):
 @admin.register(Claim)
 class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
+    change_list_template = "admin/claims/claim/change_list_with_desk.html"
+
+    def get_urls(self):
+        # The "Propose claims" desk (claims/candidate_admin.py), before the catch-all
+        # <object_id>/ patterns.
+        return candidate_admin.admin_urls() + super().get_urls()
+
     list_display = ("key", "short_text", "subject", "predicate", "value", "status")
     list_select_related = ("subject", "predicate", "value_entity")
     list_filter = (

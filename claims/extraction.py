@@ -100,6 +100,15 @@ class Candidate:
     value_start: int = 0
     value_end: int = 0
 
+    @property
+    def kind(self) -> str:
+        """ "quantity" or "date"."""
+        return "quantity" if "quantity" in self.value else "date"
+
+    @property
+    def value_words(self) -> str:
+        return self.value[self.kind]["as_written"]
+
     def as_json(self) -> dict:
         return {
             "start": self.start,
