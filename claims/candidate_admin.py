@@ -375,7 +375,9 @@ def _attach_errors(formset, error: ValidationError) -> None:
 def _result(request, source: Source, claims: list[Claim], context: dict) -> HttpResponse:
     ids = [c.pk for c in claims]
     context.update(
-        created=Claim.objects.filter(pk__in=ids).select_related("subject", "predicate"),
+        created=Claim.objects.filter(pk__in=ids)
+        .select_related("subject", "predicate")
+        .order_by("pk"),
         flags=contradictions_of_claims(claim_ids=ids),
         source=source,
         done=True,
