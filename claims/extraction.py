@@ -247,8 +247,6 @@ _STOP_WORDS = frozenset(
     more less most least some many much such so very too just only still already now then
     managed began begun continued remained""".split()
 )
-_ONE_IDIOM_NEXT = frozenset("of another day time point way hand side thing".split())
-_ONE_IDIOM_BEFORE = frozenset("no any every each the this that which at no-one".split())
 _TIME_OF_DAY_RE = re.compile(r"\s*(?::\d\d|[ap]\.?m\b\.?|GMT|UTC|BST|EST|hrs\b)", re.IGNORECASE)
 _PHONE_RE = re.compile(r"\+?\(?\d{2,4}\)?(?:[ .\-]\d{2,4}){2,}")
 _CURRENCIES = {"$": "dollars", "\u20ac": "euros", "\u00a3": "pounds"}
@@ -268,6 +266,7 @@ _SPEECH_VERBS = {
 }
 _NEGATIONS = frozenset({"not", "never", "n't", "no", "neither", "nor", "nobody", "none"})
 _NEGATION_SUFFIX = ("n't", "n\u2019t")
+_AUXILIARIES = frozenset("also has have had did does do was were is are will would".split())
 
 
 # --- public entry point ------------------------------------------------------------------------
@@ -713,11 +712,10 @@ def _unit_glued(paragraph: str, token: _Tok) -> bool:
 def _counts_here(paragraph: str, tokens: list[_Tok], start: int, end: int) -> bool:
     """False for numbers that count nothing: "one of", "at one point", "Resolution 2259"."""
     first = tokens[start]
-    before = _word_before_tok(tokens, start)
-    after = tokens[end].low if end < len(tokens) else ""
     if first.low == "one" and end == start + 1:
-        if after in _ONE_IDIOM_NEXT or before in _ONE_IDIOM_BEFORE or not after.isalpha():
-            return False
+        # Bare "one" is mostly a determiner or a pronoun ("one man told Reuters", "one of
+        # them", "at one point"); it is counted only after a modifier ("at least one").
+        return False
     if first.text[0].isdigit() and start > 0:
         previous = tokens[start - 1]
         if (
@@ -856,11 +854,20 @@ class _Sentence:
                 self.start + according.start(),
                 self.start + according.end(),
             )
+        last_subject: tuple[str, int] | None = None  # of a negated verb: "has not confirmed"
         for position, token in enumerate(self.tokens):
             stance = _SPEECH_VERBS.get(token.low)
             if stance is None:
                 continue
             who, who_start = self._speaker_before(position)
+            if self._negated_verb(position):
+                # "has not confirmed" attributes nothing; its subject may go on to another
+                # verb: "... has not confirmed the figures and denied that ...".
+                if who is not None:
+                    last_subject = (who, who_start)
+                continue
+            if who is None and last_subject and self.tokens[position - 1].low in ("and", "but"):
+                who, who_start = last_subject
             if who is None:
                 who, who_end = self._speaker_after(position)
                 if who is None:
@@ -871,10 +878,18 @@ class _Sentence:
             return _speaker(who, entities), stance, who_start, token.end
         return None, "asserts", 0, 0
 
+    def _negated_verb(self, verb: int) -> bool:
+        before = [t.low for t in self.tokens[max(0, verb - 2) : verb]]
+        return any(w in _NEGATIONS or w.endswith(_NEGATION_SUFFIX) for w in before)
+
     def _speaker_before(self, verb: int) -> tuple[str | None, int]:
         """The noun phrase before a speech verb, back to the clause's start."""
         position = verb - 1
-        while position >= 0 and self.tokens[position].low in ("also", "has", "have", "had"):
+        while position >= 0 and (
+            self.tokens[position].low in _AUXILIARIES
+            or self.tokens[position].low in _NEGATIONS
+            or self.tokens[position].low.endswith(_NEGATION_SUFFIX)
+        ):
             position -= 1
         end = position
         while position >= 0:
@@ -975,6 +990,9 @@ class _Sentence:
 
     def negated(self, span: _ValueSpan) -> bool:
         clause_start = max(c for c in self._clause_starts if c <= span.start)
+        if self._attribution is not None and self._attribution[3] <= span.start:
+            # "X did not say ..." negates no figure after the attribution's words.
+            clause_start = max(clause_start, self._attribution[3])
         for token in self.tokens:
             if clause_start <= token.start < span.start:
                 if token.low in _NEGATIONS and token.low != "no":

@@ -177,21 +177,25 @@ def test_speakers_by_alias_unnamed_ones_as_descriptions_and_stances():
     assert by_value["40"].speaker is None
 
 
-def test_a_2000_word_article_is_read_in_100_ms():
-    paragraph = (
-        "According to the ministry, at least 63 people were killed on Thursday and more than "
-        "200 wounded when two car bombs exploded near the market in the north of the city, "
-        "where about 75 000 people have lived since early 2015. Officials say the figure may "
-        "rise. The talks will resume next month, the envoy said after a long meeting with "
-        "the delegations of the rival governments and their many supporters."
-    )
-    article = "\n\n".join([paragraph] * (2000 // len(paragraph.split()) + 1))
+def test_a_2000_word_article_is_read_in_100_ms(settings):
+    # Real reporting: the demo corpus's paragraphs, in turn, up to 2,000 words.
+    paragraphs = [
+        p
+        for path in sorted((settings.BASE_DIR / "demo" / "corpus").glob("*.txt"))
+        for p in path.read_text(encoding="utf-8").split("\n\n")
+        if p.strip()
+    ]
+    chosen: list[str] = []
+    while sum(len(p.split()) for p in chosen) < 2000:
+        chosen.append(paragraphs[len(chosen) % len(paragraphs)])
+    article = "\n\n".join(chosen)
     extract_candidates(article, published=PUBLISHED)  # loads pysbd's rules once
     timings = []
-    for _ in range(5):  # the best of five: other processes share this machine's cores
+    for _ in range(9):  # the best of nine: other processes share this machine's cores
         started = time.perf_counter()
-        extract_candidates(article, published=PUBLISHED)
+        candidates = extract_candidates(article, published=PUBLISHED)
         timings.append(time.perf_counter() - started)
+    assert len(candidates) > 20
     assert min(timings) < 0.1
 
 
@@ -200,3 +204,19 @@ def test_output_is_deterministic(published):
     text = "In May, 400 fighters left; in June 2015 some 300 came back."
     first = candidates_document(extract_candidates(text, published=published))
     assert first == candidates_document(extract_candidates(text, published=published))
+
+
+def test_a_negated_speech_verb_attributes_nothing_and_negates_no_figure_after_it():
+    text = (
+        "The government has not confirmed the figures and denied that more than 100 people "
+        "had died."
+    )
+    candidate = extract_candidates(text)[0]
+    assert candidate.speaker == {"description": "The government"}
+    assert candidate.stance == "denies"
+    assert candidate.negated is False
+
+
+def test_bare_one_is_no_count_but_at_least_one_is():
+    text = "One man told Reuters he saw it. At least one soldier was killed."
+    assert values_of(extract_candidates(text)) == [("At least one", 1, None)]
