@@ -957,9 +957,11 @@ class _Sentence:
 
     def predicate_words(self, span: _ValueSpan, subject: dict | None) -> str:
         if span.kind == "quantity":
+            # "a population of 80,000", "a death toll of 63": the noun before "of" says it.
+            named = self._noun_before_of(span)
             unit = span.unit
-            if unit is None:
-                return "number"
+            if named or unit is None:
+                return named or "number"
             dimension = values.unit_dimension(unit) if unit.strip() else unit
             if dimension == "length":
                 return "distance"
@@ -970,6 +972,20 @@ class _Sentence:
             after = _word_after(self.paragraph, span.unit_end or span.end)
             verb = f" {after}" if after.endswith("ed") and after.islower() else ""
             return f"number of {unit.lower()}{verb}"
+        return self._date_predicate_words(span, subject)
+
+    def _noun_before_of(self, span: _ValueSpan) -> str:
+        before = [t for t in self.tokens if t.end <= span.start][-4:]
+        if len(before) < 2 or before[-1].low != "of":
+            return ""
+        nouns = []
+        for token in reversed(before[:-1]):
+            if not token.text[:1].isalpha() or token.low in _STOP_WORDS:
+                break
+            nouns.insert(0, token.low)
+        return " ".join(nouns)
+
+    def _date_predicate_words(self, span: _ValueSpan, subject: dict | None) -> str:
         # The words of the clause before the date: "ISIS first moved into Libya at the end of
         # 2013" gives "date of first moved into Libya".
         clause: list[_Tok] = []

@@ -220,3 +220,14 @@ def test_a_negated_speech_verb_attributes_nothing_and_negates_no_figure_after_it
 def test_bare_one_is_no_count_but_at_least_one_is():
     text = "One man told Reuters he saw it. At least one soldier was killed."
     assert values_of(extract_candidates(text)) == [("At least one", 1, None)]
+
+
+def test_the_noun_before_of_names_the_predicate_and_is_matched_to_a_stored_one():
+    predicates = NameIndex.from_names([("population", "population"), ("toll", "death toll")])
+    text = "Sirte had a population of 80,000. The death toll of 63 rose. 400 fighters fled."
+    got = [c.predicate for c in extract_candidates(text, predicates=predicates)]
+    assert got == [
+        {"predicate": "population", "as_written": "population"},
+        {"predicate": "toll", "as_written": "death toll"},
+        {"predicate": None, "as_written": "number of fighters fled"},
+    ]
