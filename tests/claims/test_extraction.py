@@ -231,3 +231,13 @@ def test_the_noun_before_of_names_the_predicate_and_is_matched_to_a_stored_one()
         {"predicate": "toll", "as_written": "death toll"},
         {"predicate": None, "as_written": "number of fighters fled"},
     ]
+
+
+def test_a_speaker_is_matched_by_alias():
+    index = NameIndex.from_names([("lna", "Libyan National Army"), ("lna", "LNA")])
+    candidate = extract_candidates("The LNA said 40 fighters died.", entities=index)[0]
+    assert candidate.speaker == {"entity": "lna", "as_written": "The LNA"}
+    candidate = extract_candidates(
+        "40 fighters died, the Libyan National Army said.", entities=index
+    )[0]
+    assert candidate.speaker == {"entity": "lna", "as_written": "the Libyan National Army"}
