@@ -134,7 +134,10 @@ _APOSTROPHES = "'\u2019"
 # A word: letters and digits, with inner hyphens, dots ("U.S.") and apostrophes ("Sirte's").
 _WORD_RE = re.compile(r"[^\W_]+(?:[-.'\u2019\u2010\u2011][^\W_]+)*\.?")
 _TOKEN_RE = re.compile(
-    r"\d+(?:[.,]\d+)*(?![^\W\d_])|[^\W_]+(?:[-.'\u2019\u2010\u2011][^\W_]+)*|[^\w\s]"
+    # A figure is whole or not at all ("1.2bn", "5m", "4th" are words, never "1" and ".2bn"),
+    # but a unit symbol may be written against it ("150km").
+    r"\d+(?:[.,]\d+)*(?:(?=(?:km|kg|mph|mi|ft|cm|mm)\b)|(?![^\W_]|[.,]\d))"
+    r"|[^\W_]+(?:[-.'\u2019\u2010\u2011][^\W_]+)*|[^\w\s]"
 )
 _SPACES = "[ \u00a0\u202f\u2009]"
 _DASH_CHARS = "-\u2010\u2011\u2012\u2013\u2014"
@@ -410,12 +413,17 @@ _DATELINE_RE = re.compile(
 )
 
 
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+
+
 def _find_values(paragraph: str, published: PartialDate | None) -> list[_ValueSpan]:
     dateline = _DATELINE_RE.match(paragraph)
-    dates = [
-        d for d in _find_dates(paragraph, published) if not (dateline and d.start < dateline.end())
-    ]
-    taken = [(d.start, d.end) for d in dates] + ([dateline.span()] if dateline else [])
+    # Figures inside a web or mail address, or in a wire dateline, state nothing.
+    outside = [m.span() for m in _URL_RE.finditer(paragraph)]
+    if dateline:
+        outside.append((0, dateline.end()))
+    dates = [d for d in _find_dates(paragraph, published) if not _overlaps(d.start, d.end, outside)]
+    taken = [(d.start, d.end) for d in dates] + outside
     quantities = list(_find_quantities(paragraph, taken))
     return sorted(dates + quantities, key=lambda span: span.start)
 
@@ -582,7 +590,9 @@ def _quantity_at(
     if end_index < len(tokens) and tokens[end_index].text in ("to", *_DASH_CHARS, "and"):
         joiner = tokens[end_index].text
         if joiner != "and" or (modifier_len == 0 and _word_before_tok(tokens, index) == "between"):
-            second = _number_core(paragraph, tokens, end_index + 1, has_modifier=True)
+            second = _number_core(
+                paragraph, tokens, end_index + 1, has_modifier=True, second_of_range=True
+            )
             if second is not None:
                 end_index = second[0]
     start = tokens[index].start
@@ -646,17 +656,28 @@ def _modifier_length(tokens: list[_Tok], index: int) -> int:
 
 
 def _number_core(
-    paragraph: str, tokens: list[_Tok], index: int, *, has_modifier: bool
+    paragraph: str,
+    tokens: list[_Tok],
+    index: int,
+    *,
+    has_modifier: bool,
+    second_of_range: bool = False,
 ) -> tuple[int, bool] | None:
     """(index after the number, written in words?) for a number starting at tokens[index]."""
     if index >= len(tokens):
         return None
     token = tokens[index]
     if _NUMERAL_TOKEN_RE.fullmatch(token.text):
-        if paragraph[token.end : token.end + 1].isalpha() and not _unit_glued(paragraph, token):
-            return None  # "1st", "F16", "4th"
-        if paragraph[token.start - 1 : token.start].isalpha():
-            return None
+        before = paragraph[token.start - 1 : token.start]
+        if (
+            before.isalpha()
+            or before in (":", "/", "#")
+            or paragraph.startswith((":", "/"), token.end)
+        ):
+            return None  # "F16", "10:30", "24/7", "#3"
+        after_figure = paragraph[token.start - 2 : token.start - 1].isdigit()
+        if before in _DASH_CHARS and after_figure and not second_of_range:
+            return None  # the second figure of "3-2" that did not read as a range: a score
         if _re(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|\d+(?:\.\d+)?").fullmatch(token.text) is None:
             return None
         end = index + 1
@@ -701,12 +722,6 @@ def _number_core(
         except ValueParseError:
             end -= 1
     return None
-
-
-def _unit_glued(paragraph: str, token: _Tok) -> bool:
-    """ "150km", "10kg": a unit symbol written against the figure."""
-    glued = _re(r"[a-zA-Z]+").match(paragraph[token.end : token.end + 6])
-    return bool(glued) and glued.group().lower() in ("km", "kg", "mi", "m", "ft", "mph", "kmh")
 
 
 def _counts_here(paragraph: str, tokens: list[_Tok], start: int, end: int) -> bool:

@@ -241,3 +241,15 @@ def test_a_speaker_is_matched_by_alias():
         "40 fighters died, the Libyan National Army said.", entities=index
     )[0]
     assert candidate.speaker == {"entity": "lna", "as_written": "the Libyan National Army"}
+
+
+def test_addresses_times_of_day_scores_and_glued_multipliers_are_no_candidates():
+    text = (
+        "The deal, worth $1.2bn, was signed at 10:30 on Monday. It runs 24/7. See "
+        "https://example.com/2016/08/12/story or write to desk2016@example.com. The 150km road "
+        "cost \u00a35m. Ranked #3, the team won 3-2."
+    )
+    assert values_of(extract_candidates(text, published=PUBLISHED)) == [
+        ("Monday", "2016-02-29", "2016-02-29"),
+        ("150", 150, 150),
+    ]
