@@ -191,10 +191,12 @@ def test_a_2000_word_article_is_read_in_100_ms(settings):
     article = "\n\n".join(chosen)
     extract_candidates(article, published=PUBLISHED)  # loads pysbd's rules once
     timings = []
-    for _ in range(9):  # the best of nine: other processes share this machine's cores
-        started = time.perf_counter()
+    # CPU time, the best of nine: other processes share this machine's cores, and wall time
+    # would measure them too.
+    for _ in range(9):
+        started = time.process_time()
         candidates = extract_candidates(article, published=PUBLISHED)
-        timings.append(time.perf_counter() - started)
+        timings.append(time.process_time() - started)
     assert len(candidates) > 20
     assert min(timings) < 0.1
 
