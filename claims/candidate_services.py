@@ -65,8 +65,7 @@ def candidates_accept(*, by, source: Source, accepted: list[AcceptedCandidate]) 
             except ValidationError as error:
                 for field, messages in error.message_dict.items():
                     errors.setdefault(f"{index}.{field}", []).extend(messages)
-        if errors:
-            transaction.set_rollback(True)
+        if errors:  # raised inside the block: the source and every claim are rolled back
             raise ValidationError(errors)
     return claims
 
