@@ -197,6 +197,22 @@ _NUMBER_WORDS = frozenset(
     "hundred thousand million billion dozen".split()
 )
 _NUMBER_JOINERS = frozenset({"and", "a", "an", "half", "-"})
+_FRACTION_WORDS = frozenset(
+    f"{word}{plural}"
+    for word in "third quarter fifth sixth seventh eighth ninth tenth".split()
+    for plural in ("", "s")
+)
+_SCALE_WORDS = frozenset({"dozen", "hundred", "thousand", "million", "billion"})
+
+
+def _is_number_word(low: str) -> bool:
+    """A number word, or number words joined by hyphens ("forty-two", "three-quarters")."""
+    if low in _NUMBER_WORDS or low in _FRACTION_WORDS:
+        return True
+    parts = low.split("-")
+    return len(parts) > 1 and all(p in _NUMBER_WORDS or p in _FRACTION_WORDS for p in parts)
+
+
 _VAGUE_WORDS = ("several hundred", "several thousand", "a few", "several", "dozens", "hundreds")
 _VAGUE_WORDS += ("thousands",)
 # The quantity modifiers of claimset/1's phrase table; longest first, so "no more than" is not
@@ -521,7 +537,16 @@ _TRIGGER_RE = re.compile(
     r"(?<![^\W_])(?:(?P<core>\d|(?:"
     + "|".join(
         sorted(
-            {*_NUMBER_WORDS, "half", "several", "dozens", "hundreds", "thousands", "a few"},
+            {
+                *_NUMBER_WORDS,
+                *_FRACTION_WORDS,
+                *(f"an? {word}" for word in (*_SCALE_WORDS, *_FRACTION_WORDS, "few")),
+                "half",
+                "several",
+                "dozens",
+                "hundreds",
+                "thousands",
+            },
             key=len,
             reverse=True,
         )
@@ -543,11 +568,13 @@ _MODIFIER_FIRST_WORDS = frozenset(words[0] for words in _MODIFIER_WORDS)
 def _may_start_number(tokens: list[_Tok], index: int) -> bool:
     """Cheap test of where a number can start, so the full reading runs only there."""
     token = tokens[index]
-    if token.text[0].isdigit() or token.low in _CORE_WORDS:
+    if token.text[0].isdigit() or token.low in _CORE_WORDS or _is_number_word(token.low):
         return True
     if token.low in ("a", "an") and index + 1 < len(tokens):
         following = tokens[index + 1].low
-        return following == "few" or (index > 0 and tokens[index - 1].low in _MODIFIER_LAST_WORDS)
+        if following == "few" or following in _SCALE_WORDS or following in _FRACTION_WORDS:
+            return True  # "a few", "a dozen", "a third"
+        return index > 0 and tokens[index - 1].low in _MODIFIER_LAST_WORDS
     return False
 
 
@@ -613,7 +640,8 @@ def _quantity_at(
     currency = paragraph[tokens[core_index].start - 1 : tokens[core_index].start]
     if currency in _CURRENCIES and not is_word_number:
         unit = _CURRENCIES[currency]
-    if is_word_number and tokens[core_index].low in ("a", "an") and unit_end is not None:
+    article_only = core_end_index == core_index + 1 and tokens[core_index].low in ("a", "an")
+    if article_only and unit_end is not None:
         end = unit_end  # "nearly an hour": the article alone is no figure
     phrase = paragraph[start:end]
     quantity = _parse_quantity(phrase, unit if unit_end is not None and unit_end > end else None)
@@ -701,17 +729,17 @@ def _number_core(
             return index + len(words), True
     if token.low in ("a", "an"):
         following = tokens[index + 1].low if index + 1 < len(tokens) else ""
-        if following in ("dozen", "hundred", "thousand", "million", "billion"):
+        if following in _SCALE_WORDS or following in _FRACTION_WORDS:
             pass  # read as number words below
         elif has_modifier and following in _MEASURE_UNITS:
             return index + 1, True
         else:
             return None
-    if token.low not in _NUMBER_WORDS and token.low not in ("a", "an", "half"):
+    if not _is_number_word(token.low) and token.low not in ("a", "an", "half"):
         return None
     end = index
     while end < len(tokens) and (
-        tokens[end].low in _NUMBER_WORDS or tokens[end].low in _NUMBER_JOINERS
+        _is_number_word(tokens[end].low) or tokens[end].low in _NUMBER_JOINERS
     ):
         end += 1
     # The longest run of words the parser reads as a number.
@@ -727,6 +755,11 @@ def _number_core(
 def _counts_here(paragraph: str, tokens: list[_Tok], start: int, end: int) -> bool:
     """False for numbers that count nothing: "one of", "at one point", "Resolution 2259"."""
     first = tokens[start]
+    if first.low in ("hundreds", "thousands", "dozens") and (
+        _word_before_tok(tokens, start) == "of"
+        or [t.low for t in tokens[end : end + 2]] in (["of", "thousands"], ["of", "millions"])
+    ):
+        return False  # "tens of thousands", "hundreds of thousands": beyond the phrase table
     if first.low == "one" and end == start + 1:
         # Bare "one" is mostly a determiner or a pronoun ("one man told Reuters", "one of
         # them", "at one point"); it is counted only after a modifier ("at least one").
@@ -768,8 +801,10 @@ def _counted_noun(tokens: list[_Tok], index: int, paragraph: str) -> tuple[str |
     first = tokens[index]
     if first.low in _MEASURE_UNITS or first.text == "%":
         return first.text, first.end
-    if first.low in ("per", "percent") or (first.low == "per" and index + 1 < len(tokens)):
+    if first.low == "percent":
         return "percent", first.end
+    if first.low == "per" and index + 1 < len(tokens) and tokens[index + 1].low == "cent":
+        return "percent", tokens[index + 1].end
     words: list[_Tok] = []
     position = index
     while position < len(tokens) and len(words) < 4:

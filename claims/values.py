@@ -135,15 +135,58 @@ def parse_number(text: str) -> Decimal:
     Numerals: "400", "80,000", "1.5", optionally followed by one multiplier word
     ("1.5 million", "2 thousand", "2 dozen"). Words: "ten", "a dozen", "forty-two",
     "four hundred", "one hundred and twenty", "two thousand five hundred", "a hundred",
-    "half a million", "one and a half million". Case and surrounding whitespace are ignored.
+    "half a million", "one and a half million". Fractions: "two thirds", "three-quarters",
+    "a fifth". Case and surrounding whitespace are ignored.
     """
     cleaned = _join_space_groups(" ".join(text.lower().split()))
-    value = (
-        _parse_numeral_phrase(cleaned) if cleaned[:1].isdigit() else _parse_number_words(cleaned)
-    )
+    value = _parse_fraction(cleaned)
+    if value is None:
+        value = (
+            _parse_numeral_phrase(cleaned)
+            if cleaned[:1].isdigit()
+            else _parse_number_words(cleaned)
+        )
     if value is None:
         raise ValueParseError(f'cannot read "{text.strip()}" as a number')
     return _tidy(value)
+
+
+_DENOMINATORS = {
+    "third": 3,
+    "quarter": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_FRACTION_RE = re.compile(
+    r"(?P<numerator>.+?)[ \-\u2010\u2011](?P<denominator>"
+    + "|".join(f"{word}s?" for word in _DENOMINATORS)
+    + ")"
+)
+
+
+def _parse_fraction(text: str) -> Decimal | None:
+    """A share written as a fraction: "two thirds", "three-quarters", "a fifth" (2/3, 3/4, 1/5).
+
+    The value is the fraction itself, rounded to the decimal context's 28 digits.
+    """
+    match = _FRACTION_RE.fullmatch(text)
+    if match is None:
+        return None
+    numerator_text = match.group("numerator")
+    if numerator_text in ("a", "an", "one"):
+        numerator = Decimal(1)
+    else:
+        numerator = _parse_number_words(numerator_text)
+        if numerator is None or numerator != numerator.to_integral_value():
+            return None
+    denominator = _DENOMINATORS[match.group("denominator").rstrip("s")]
+    if numerator >= denominator:
+        return None  # "four thirds" is not how a share is written
+    return numerator / denominator
 
 
 # "75 000": thousands grouped by spaces (any Unicode space, collapsed to one above), as in
@@ -641,7 +684,12 @@ def _number_and_unit(tokens: list[str]) -> tuple[Decimal, str | None] | None:
     Only with a noun: a bare "a" is no number, and "a hundred" or "a dozen" are read as
     number words first.
     """
-    if len(tokens) > 1 and tokens[0] in ("a", "an") and _number_or_none(" ".join(tokens)) is None:
+    if (
+        len(tokens) > 1
+        and tokens[0] in ("a", "an")
+        and _number_or_none(" ".join(tokens[:2])) is None  # "a third", "a dozen"
+        and _number_or_none(" ".join(tokens)) is None
+    ):
         unit_text = " ".join(tokens[1:])
         if _looks_like_unit(unit_text):
             return Decimal(1), _unit_or_none(unit_text)

@@ -255,3 +255,23 @@ def test_addresses_times_of_day_scores_and_glued_multipliers_are_no_candidates()
         ("Monday", "2016-02-29", "2016-02-29"),
         ("150", 150, 150),
     ]
+
+
+def test_fractions_hyphenated_number_words_a_dozen_and_per_cent():
+    text = (
+        "Two thirds of the fighters fled and three-quarters of residents left. A third of the "
+        "city burned. Forty-two people died, a dozen were hurt and 12 per cent were missing. "
+        "Tens of thousands marched; hundreds of thousands watched. The third day was calm."
+    )
+    got = [
+        (c.value["quantity"]["as_written"], c.value["quantity"]["low"])
+        for c in extract_candidates(text)
+    ]
+    assert got == [
+        ("Two thirds", pytest.approx(2 / 3)),
+        ("three-quarters", 0.75),
+        ("A third", pytest.approx(1 / 3)),
+        ("Forty-two", 42),
+        ("a dozen", 12),
+        ("12", 12),
+    ]

@@ -101,3 +101,23 @@ def test_a_day_relative_phrase_needs_a_publication_date_with_a_day():
         parse_date_phrase("yesterday", PartialDate(2015, 6))
     with pytest.raises(ValueParseError, match="needs the publication date"):
         parse_date_phrase("Thursday")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("two thirds", D(2) / D(3)),
+        ("three-quarters", D("0.75")),
+        ("a third", D(1) / D(3)),
+        ("one fifth", D("0.2")),
+    ],
+)
+def test_fractions_are_shares(text, expected):
+    assert parse_number(text) == expected
+
+
+def test_a_fraction_of_a_whole_or_more_is_refused_and_a_third_of_something_is_a_share():
+    with pytest.raises(ValueParseError):
+        parse_number("four thirds")
+    quantity = parse_quantity("a third city")
+    assert (quantity.low, quantity.unit) == (D(1) / D(3), "city")
