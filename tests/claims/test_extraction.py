@@ -275,3 +275,18 @@ def test_fractions_hyphenated_number_words_a_dozen_and_per_cent():
         ("a dozen", 12),
         ("12", 12),
     ]
+
+
+def test_the_extractor_core_imports_no_django(settings):
+    import subprocess
+    import sys
+
+    check = (
+        "import sys, claims.extraction;"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'django');"
+        "assert not loaded, loaded"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", check], cwd=settings.BASE_DIR, capture_output=True, check=False
+    )
+    assert result.returncode == 0, result.stderr.decode()
