@@ -327,8 +327,9 @@ def extract_candidates(
 
 # --- paragraphs and sentences ------------------------------------------------------------------
 
-_PARAGRAPH_RE = re.compile(r"\S(?:.|\n(?![ \t\u00a0]*\n))*", re.DOTALL)
 _TERMINAL = '.!?:"\u201d\u2019)'
+# Lines up to a blank line (spaces, a carriage return or a non-breaking space count as blank).
+_PARAGRAPH_RE = re.compile(r"[^\n]+(?:\n(?![ \t\r\u00a0\u202f]*\n)[^\n]*)*")
 
 
 def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
@@ -338,7 +339,7 @@ def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
     is long prose (a hard wrap) not ending in sentence punctuation. Titles, bylines and list
     items stay lines of their own. The replacement keeps every offset.
     """
-    for match in _re(r"[^\n]+(?:\n(?![ \t\u00a0\u202f]*\n)[^\n]*)*").finditer(text):
+    for match in _PARAGRAPH_RE.finditer(text):
         block = match.group()
         if not block.strip():
             continue

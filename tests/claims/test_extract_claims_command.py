@@ -37,7 +37,7 @@ def test_the_command_prints_a_candidates_document_with_offsets_and_stored_names(
 
 
 def test_standard_input_is_read_for_a_dash(monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO("In 2014, 12 men left."))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"In 2014, 12 men left.")))
     written = [
         (c["value"].get("quantity") or c["value"]["date"])["as_written"]
         for c in run("-")["candidates"]
@@ -58,3 +58,20 @@ def test_a_bad_publication_date_or_a_missing_file_is_a_clear_error(tmp_path):
         run(str(path), "--published", "26 June 2015")
     with pytest.raises(CommandError, match="cannot read"):
         run(str(tmp_path / "missing.txt"))
+
+
+def test_offsets_index_the_file_as_written_with_its_carriage_returns(tmp_path):
+    text = "At least 400 fighters fled.\r\n\r\nIn May 2016, 12 more left.\r\n"
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(text.encode("utf-8"))
+    candidates = run(str(path))["candidates"]
+    assert len(candidates) == 3
+    for candidate in candidates:
+        assert text[candidate["start"] : candidate["end"]] == candidate["quote"]
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("caf\u00e9 400".encode("latin-1"))
+    with pytest.raises(CommandError, match="is not UTF-8"):
+        run(str(path))

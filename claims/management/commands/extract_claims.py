@@ -27,7 +27,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         name = options["file"]
         try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+            # Read as is (no newline translation): offsets index the file's own characters.
+            raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            text = raw.decode("utf-8")
         except OSError as exc:
             raise CommandError(f"cannot read {name}: {exc.strerror}") from exc
         except UnicodeDecodeError as exc:
