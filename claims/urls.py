@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.decorators.http import conditional_page
 
 import tracker.urls_converters  # noqa: F401 - registers the <key:...> converter
+from claims.apis.candidates import CandidatesApi
 from claims.apis.claims import ClaimDetailApi, ClaimListApi
 from claims.apis.claimsets import ClaimsetApi
 from claims.apis.contradictions import ContradictionDetailApi, ContradictionListApi
@@ -16,6 +17,7 @@ urlpatterns = [
     path("contradictions/", ContradictionListApi.as_view(), name="contradiction-list"),
     path("contradictions/<int:pk>/", ContradictionDetailApi.as_view(), name="contradiction-detail"),
     path("claimsets/", ClaimsetApi.as_view(), name="claimset-import"),
+    path("candidates/", CandidatesApi.as_view(), name="candidates"),
     path("claims/", ClaimListApi.as_view(), name="claim-list"),
     path("claims/<key:key>/", ClaimDetailApi.as_view(), name="claim-detail"),
 ]

@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
+from claims.admin import candidates as candidate_admin
 from claims.admin.forms import AppearanceAdminForm, AppearanceFormSet, ClaimAdminForm
 from claims.admin.reviews import ClaimReviewAdminMixin
 from claims.admin.supersessions import claim_supersessions_html, flag_supersession_text
@@ -204,6 +205,13 @@ class AppearanceInline(admin.TabularInline):
 @admin.register(Claim)
 class ClaimAdmin(ClaimReviewAdminMixin, HistoryAdmin):
     form = ClaimAdminForm
+    change_list_template = "admin/claims/claim/change_list_with_desk.html"
+
+    def get_urls(self):
+        # The "Propose claims" desk (claims/admin/candidates.py), before the catch-all
+        # <object_id>/ patterns.
+        return candidate_admin.admin_urls() + super().get_urls()
+
     list_display = ("key", "short_text", "subject", "predicate", "value", "status")
     list_select_related = ("subject", "predicate", "value_entity")
     list_filter = (

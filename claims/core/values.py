@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -134,15 +135,70 @@ def parse_number(text: str) -> Decimal:
     Numerals: "400", "80,000", "1.5", optionally followed by one multiplier word
     ("1.5 million", "2 thousand", "2 dozen"). Words: "ten", "a dozen", "forty-two",
     "four hundred", "one hundred and twenty", "two thousand five hundred", "a hundred",
-    "half a million", "one and a half million". Case and surrounding whitespace are ignored.
+    "half a million", "one and a half million". Fractions: "two thirds", "three-quarters",
+    "a fifth". Case and surrounding whitespace are ignored.
     """
-    cleaned = " ".join(text.lower().split())
-    value = (
-        _parse_numeral_phrase(cleaned) if cleaned[:1].isdigit() else _parse_number_words(cleaned)
-    )
+    cleaned = _join_space_groups(" ".join(text.lower().split()))
+    value = _parse_fraction(cleaned)
+    if value is None:
+        value = (
+            _parse_numeral_phrase(cleaned)
+            if cleaned[:1].isdigit()
+            else _parse_number_words(cleaned)
+        )
     if value is None:
         raise ValueParseError(f'cannot read "{text.strip()}" as a number')
     return _tidy(value)
+
+
+_DENOMINATORS = {
+    "third": 3,
+    "quarter": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_FRACTION_RE = re.compile(
+    r"(?P<numerator>.+?)[ \-\u2010\u2011](?P<denominator>"
+    + "|".join(f"{word}s?" for word in _DENOMINATORS)
+    + ")"
+)
+
+
+def _parse_fraction(text: str) -> Decimal | None:
+    """A share written as a fraction: "two thirds", "three-quarters", "a fifth" (2/3, 3/4, 1/5).
+
+    The value is the fraction itself, rounded to the decimal context's 28 digits.
+    """
+    match = _FRACTION_RE.fullmatch(text)
+    if match is None:
+        return None
+    numerator_text = match.group("numerator")
+    if numerator_text in ("a", "an", "one"):
+        numerator = Decimal(1)
+    else:
+        numerator = _parse_number_words(numerator_text)
+        if numerator is None or numerator != numerator.to_integral_value():
+            return None
+    denominator = _DENOMINATORS[match.group("denominator").rstrip("s")]
+    if numerator >= denominator:
+        return None  # "four thirds" is not how a share is written
+    return numerator / denominator
+
+
+# "75 000": thousands grouped by spaces (any Unicode space, collapsed to one above), as in
+# British, French and UN style. Each group after the first has exactly three digits.
+_SPACE_GROUPED_RE = re.compile(r"\d{1,3}(?: \d{3})+(?![\d,])")
+
+
+def _join_space_groups(text: str) -> str:
+    match = _SPACE_GROUPED_RE.match(text)
+    if match is None:
+        return text
+    return match.group().replace(" ", "") + text[match.end() :]
 
 
 def _parse_numeral_phrase(text: str) -> Decimal | None:
@@ -508,11 +564,16 @@ _QUANTITY_SUFFIXES: dict[str, Callable[[Decimal], _Interval]] = {
 _VAGUE_QUANTITIES = {
     "a few": (Decimal(2), Decimal(5)),
     "several": (Decimal(3), Decimal(9)),
+    "several hundred": (Decimal(300), Decimal(900)),
+    "several thousand": (Decimal(3000), Decimal(9000)),
     "dozens": (Decimal(24), Decimal(99)),
     "hundreds": (Decimal(200), Decimal(999)),
     "thousands": (Decimal(2000), Decimal(9999)),
 }
-_VAGUE_RE = re.compile(r"(a few|several|dozens|hundreds|thousands)(?: of)?(?: (?P<unit>.+))?")
+_VAGUE_RE = re.compile(
+    r"(a few|several hundred|several thousand|several|dozens|hundreds|thousands)"
+    r"(?: of)?(?: (?P<unit>.+))?"
+)
 # Hyphen-minus, hyphen, non-breaking hyphen; dashes add figure dash, en dash and em dash.
 _HYPHENS = "\\-\u2010\u2011"
 _DASHES = _HYPHENS + "\u2012\u2013\u2014"
@@ -617,7 +678,21 @@ def _take_suffix_modifier(tokens: list[str]) -> tuple[list[str], Callable[[Decim
 
 
 def _number_and_unit(tokens: list[str]) -> tuple[Decimal, str | None] | None:
-    """Split tokens into the longest leading number and a valid unit after it."""
+    """Split tokens into the longest leading number and a valid unit after it.
+
+    "a" or "an" directly before a counted noun is one of it: "a week", "more than an hour".
+    Only with a noun: a bare "a" is no number, and "a hundred" or "a dozen" are read as
+    number words first.
+    """
+    if (
+        len(tokens) > 1
+        and tokens[0] in ("a", "an")
+        and _number_or_none(" ".join(tokens[:2])) is None  # "a third", "a dozen"
+        and _number_or_none(" ".join(tokens)) is None
+    ):
+        unit_text = " ".join(tokens[1:])
+        if _looks_like_unit(unit_text):
+            return Decimal(1), _unit_or_none(unit_text)
     for end in range(len(tokens), 0, -1):
         number = _number_or_none(" ".join(tokens[:end]))
         if number is None:
@@ -637,6 +712,7 @@ def _number_or_none(text: str) -> Decimal | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # the fuzzy check below is slow, and units repeat
 def _looks_like_unit(text: str) -> bool:
     """True for no unit at all or for words that can name what is counted."""
     words = text.split()
@@ -822,6 +898,8 @@ _PART_OF_MONTH = {"early": (1, 10), "mid": (11, 20), "late": (21, None)}
 _PART_OF_YEAR = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
 _RELATIVE_YEARS = {"this year": 0, "last year": -1}
 _RELATIVE_MONTHS = {"this month": 0, "last month": -1}
+_RELATIVE_DAYS = {"today": 0, "yesterday": -1}
+_WEEKDAYS = {name.lower(): number for number, name in enumerate(calendar.day_name)}
 
 
 def parse_date_phrase(phrase: str, reference: PartialDate | None = None) -> DateInterval:
@@ -859,7 +937,35 @@ def _read_date(text: str, phrase: str, reference: PartialDate | None) -> DateInt
     if year is not None:
         return _whole(_partial_date(phrase, year))
     day = _read_day(text, phrase, reference)
-    return None if day is None else _whole(day)
+    if day is not None:
+        return _whole(day)
+    return _read_relative_day(text, phrase, reference)
+
+
+def _read_relative_day(
+    text: str, phrase: str, reference: PartialDate | None
+) -> DateInterval | None:
+    """ "today", "yesterday", a weekday name and "last week", against the publication day.
+
+    A weekday is the latest such day on or before the publication day (news reports what
+    happened: "on Thursday" in a Friday paper is the day before); "last week" is Monday to
+    Sunday of the week before the publication day's week.
+    """
+    if text in _RELATIVE_DAYS:
+        day = _require_day_reference(reference, phrase) + timedelta(days=_RELATIVE_DAYS[text])
+        return _whole(PartialDate.from_date(day))
+    if text in _WEEKDAYS:
+        published = _require_day_reference(reference, phrase)
+        day = published - timedelta(days=(published.weekday() - _WEEKDAYS[text]) % 7)
+        return _whole(PartialDate.from_date(day))
+    if text == "last week":
+        published = _require_day_reference(reference, phrase)
+        monday = published - timedelta(days=published.weekday() + 7)
+        return DateInterval(
+            start=PartialDate.from_date(monday),
+            end=PartialDate.from_date(monday + timedelta(days=6)),
+        )
+    return None
 
 
 def _whole(period: PartialDate) -> DateInterval:
@@ -954,6 +1060,16 @@ def _require_month_reference(reference: PartialDate | None, phrase: str) -> tupl
             f"not just the year {reference.year}"
         )
     return reference.year, reference.month
+
+
+def _require_day_reference(reference: PartialDate | None, phrase: str) -> date:
+    reference = _require_reference(reference, phrase)
+    if reference.day is None:
+        raise ValueParseError(
+            f'"{phrase}" is relative to a day: it needs a publication date with a day, '
+            f"not just {reference.isoformat()}"
+        )
+    return reference.first_day()
 
 
 def _shift_month(year: int, month: int, offset: int) -> tuple[int, int]:

@@ -185,7 +185,7 @@ def test_parse_quantity_ignores_case_and_surrounding_whitespace():
         pytest.param("", 'cannot read "" as a quantity', id="empty"),
         pytest.param("four hundredd", 'cannot read "four hundredd" as a quantity', id="typo"),
         pytest.param("about", 'cannot read "about" as a quantity', id="modifier-only"),
-        pytest.param("several hundred", "cannot read", id="vague-plus-number"),
+        pytest.param("several dozen", "cannot read", id="vague-plus-number"),
         pytest.param(
             "between 9 and 3", '"between 9 and 3" .*9 is more than 3', id="low-above-high"
         ),
