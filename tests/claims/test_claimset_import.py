@@ -422,11 +422,11 @@ def test_reimport_with_a_changed_claim_updates_it_and_replaces_its_appearances()
 
 def test_reimport_keeps_the_review_status():
     import_claimset(minimal())
-    Claim.objects.filter(key="c1").update(status=Claim.Status.VETTED)
+    Claim.objects.filter(key="c1").update(status=Claim.Status.DISPUTED)
 
     import_claimset(minimal(text="Changed wording."))
 
-    assert Claim.objects.get(key="c1").status == Claim.Status.VETTED
+    assert Claim.objects.get(key="c1").status == Claim.Status.DISPUTED
 
 
 def test_entity_affiliation_may_name_an_entity_later_in_the_file():
