@@ -846,6 +846,14 @@ def claims_bulk_save(
         credibility.track_records_request()
         tasks.refresh_track_records.delay_on_commit([claim_id for claim_id, *_ in changes])
 
+    # A claim whose status changes, or whose appearances do, is a changed claim: its version is
+    # raised and its history records the change.
+    records = [
+        BulkRecord(r.key, r.columns, True, r.children_differ)
+        if r.key in stored and not r.differs and (r.key in demoted or r.children_differ)
+        else r
+        for r in records
+    ]
     stored_ids = {key: s["id"] for key, s in stored.items()}
     saved = records_bulk_save(
         Claim,

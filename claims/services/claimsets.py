@@ -930,7 +930,12 @@ def _folded_text(res: _Resolution, source_key: str) -> str:
 def _resolve_claim(res: _Resolution, claim: _Claim) -> dict | None:
     path = claim.path
     errors_before = len(res.errors)
-    row: dict[str, Any] = {"text": claim.text, "negated": claim.negated, **_EMPTY_VALUE}
+    row: dict[str, Any] = {
+        "text": claim.text,
+        "negated": claim.negated,
+        "status": claim.status,
+        **_EMPTY_VALUE,
+    }
     row["subject"] = _entity_ref(res, claim.subject, f"{path}.subject") if claim.subject else None
     row["location"] = (
         _entity_ref(res, claim.location, f"{path}.location") if claim.location else None
