@@ -68,10 +68,10 @@ from claims.selectors.claims import (
 )
 from claims.services.detection import claims_changed
 from sources.models import Entity, Source
-from tracker.bulk import chunked, delete_in, filter_in, insert_rows, update_rows
+from tracker.bulk import chunked, filter_in, insert_rows, update_rows
 from tracker.bulk_records import BulkRecord, BulkSaved, aliases_bulk_replace, records_bulk_save
 from tracker.errors import ApplicationError
-from tracker.history import CHANGED, CREATED, history_record_bulk, is_tracked
+from tracker.history import CHANGED, CREATED, DELETED, history_record_bulk, is_tracked
 
 CLAIM_KEY_PREFIX = "claim-"
 
@@ -864,8 +864,11 @@ def claims_bulk_save(
         before_history=statuses_write,
     )
 
-    # A queryset delete sends post_delete per row: simple-history records each one.
-    delete_in(Appearance, "claim_id", [saved.ids[k] for k in saved.children if k in stored])
+    _appearances_bulk_delete(
+        claim_ids=[saved.ids[k] for k in saved.children if k in stored],
+        user_id=_user_id(by),
+        reason=reason,
+    )
     appearance_rows, vias = [], []
     for key in saved.children:
         for position, appearance in enumerate(claims[key]["appearances"]):
@@ -903,6 +906,19 @@ def claims_bulk_save(
         )
     claims_changed(claim_ids=to_check)
     return saved
+
+
+def _appearances_bulk_delete(*, claim_ids: Sequence[int], user_id: int | None, reason: str):
+    """Delete the appearances of the claims, their `via` links with them, after one history
+    entry each naming the user. Not a queryset delete, which would send a signal and write the
+    history entry row by row (and name no user outside a request)."""
+    ids = list(filter_in(Appearance.objects.values_list("id", flat=True), "claim_id", claim_ids))
+    if not ids:
+        return
+    history_record_bulk(Appearance, ids=ids, history_type=DELETED, reason=reason, user_id=user_id)
+    for chunk in chunked(ids):
+        AppearanceVia.objects.filter(appearance_id__in=chunk)._raw_delete(AppearanceVia.objects.db)
+        Appearance.objects.filter(id__in=chunk)._raw_delete(Appearance.objects.db)
 
 
 def _claims_materially_changed(

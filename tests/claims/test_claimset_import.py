@@ -696,8 +696,16 @@ def test_history_entries_of_an_import_name_the_user_who_sent_it(editor):
     ):
         assert [e.history_user for e in entries] == [editor]
 
-    import_claimset(minimal(text="A changed wording."), by=editor)
+    (first,) = Appearance.objects.filter(claim=claim)
+
+    import_claimset(
+        minimal(text="A changed wording.", appearances=[{"source": "s1", "quote": "escaped"}]),
+        by=editor,
+    )
+
     assert claim.history.first().history_user == editor
+    gone = Appearance.history.filter(id=first.pk).order_by("history_id")
+    assert [(e.history_type, e.history_user) for e in gone] == [("+", editor), ("-", editor)]
 
 
 # --- a material change returns a vetted claim to review ------------------------------------------
