@@ -790,22 +790,25 @@ def claims_bulk_save(
             "stance": appearance.stance,
         }
 
+    # Vetted claims written without a status of their own: returned to review when the change
+    # is material. Usually none, and then nothing is read.
+    vetted_changed = [
+        r
+        for r in records
+        if r.key in stored
+        and stored[r.key]["status"] == ClaimStatus.VETTED
+        and r.key not in status_wanted
+        and (r.differs or r.children_differ)
+    ]
     demoted = _claims_materially_changed(
-        records=[
-            r
-            for r in records
-            if r.key in stored
-            and stored[r.key]["status"] == ClaimStatus.VETTED
-            and r.key not in status_wanted
-            and (r.differs or r.children_differ)
-        ],
+        records=vetted_changed,
         stored_ids={key: s["id"] for key, s in stored.items()},
         appearances={
-            key: [
+            r.key: [
                 (appearance_columns(a), [source_ids[v] for v in a.via])
-                for a in claims[key]["appearances"]
+                for a in claims[r.key]["appearances"]
             ]
-            for key in claims
+            for r in vetted_changed
         },
     )
 

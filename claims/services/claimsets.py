@@ -475,6 +475,36 @@ class _Resolution:
         self.reader = _Reader()
         self.document = document
         self.by = by
+        # Phase 1 (_read): each section's records by key as (path, record), and as read.
+        self.outlets: dict[str, tuple[str, dict]] = {}
+        self.entities: dict[str, tuple[str, dict]] = {}
+        self.predicates: dict[str, tuple[str, dict]] = {}
+        self.sources: dict[str, tuple[str, dict]] = {}
+        self.claim_records: dict[str, tuple[str, dict]] = {}
+        self.relation_records: list[tuple[str, dict]] = []
+        self.outlet_rows: dict[str, dict] = {}
+        self.entity_rows: dict[str, dict] = {}
+        self.predicate_rows: dict[str, dict] = {}
+        self.source_rows: dict[str, dict] = {}
+        self.claims: list[_Claim] = []
+        # Phase 2 (_load_stored): the stored rows the document names, by key.
+        self.stored_outlets: dict[str, dict] = {}
+        self.stored_entities: dict[str, dict] = {}
+        self.stored_entity_aliases: dict[str, list[str]] = {}
+        self.stored_predicates: dict[str, dict] = {}
+        self.stored_predicate_aliases: dict[str, list[str]] = {}
+        self.stored_sources: dict[str, dict] = {}
+        self.stored_cites: dict[str, list[str]] = {}
+        self.url_owners: dict[str, str] = {}
+        self.stored_claims: dict[str, dict] = {}
+        self.stored_appearances: dict[str, tuple[AppearanceRow, ...]] = {}
+        # Phase 2 (_resolve): the indexes references resolve with, and the rows to write.
+        self.entity_index = _NameIndex("entity")
+        self.predicate_index = _NameIndex("predicate")
+        self.folded_texts: dict[str, str] = {}
+        self.new_predicates: dict[str, dict] = {}
+        self.claim_rows: dict[str, dict] = {}
+        self.relation_rows: dict[tuple[str, str, str], str] = {}
 
     @property
     def errors(self) -> list[FieldError]:
@@ -702,8 +732,6 @@ def _resolve(res: _Resolution) -> None:
     _load_stored(res)
     _resolve_entities(res)
     _resolve_sources(res)
-    res.claim_rows: dict[str, dict] = {}
-    res.new_predicates: dict[str, dict] = {}
     for claim in res.claims:
         row = _resolve_claim(res, claim)
         if row is not None:
@@ -918,7 +946,6 @@ def _resolve_sources(res: _Resolution) -> None:
             if owner and owner != key and owner not in res.source_rows:
                 res.error(f"{path}.url", f'the same URL as the stored source "{owner}"')
             urls[url] = key
-    res.folded_texts: dict[str, str] = {}
 
 
 def _folded_text(res: _Resolution, source_key: str) -> str:
@@ -1234,7 +1261,6 @@ def _resolve_valid(res: _Resolution, claim: _Claim, reference) -> dict:
 
 
 def _resolve_relations(res: _Resolution) -> None:
-    res.relation_rows: dict[tuple[str, str, str], str] = {}
     seen: dict[tuple, str] = {}
     for path, rec in res.relation_records:
         pair = rec.get("claims")
