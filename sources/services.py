@@ -69,7 +69,8 @@ def outlet_grade(*, by, outlet_id: int, reliability: str) -> Outlet:
 # Each takes the records of a batch by key, already read and resolved (references as keys), and
 # the stored rows of the same keys as the import loaded them, and writes what is new or changed,
 # set-based, with a history entry per row naming `by`. `by` None is the system (a command run
-# without --user), which holds every role. Run inside the caller's transaction.
+# without --user), which holds every role. Each owns its transaction (a savepoint inside the
+# import's).
 
 OUTLET_COLUMNS = ("name", "url", "kind", "country", "reliability")
 ENTITY_COLUMNS = ("name", "normalized_name", "kind", "role")
@@ -112,6 +113,7 @@ def outlets_regraded(
     ]
 
 
+@transaction.atomic  # within the caller's transaction: a savepoint
 def outlets_bulk_save(
     *,
     outlets: Mapping[str, dict[str, Any]],
@@ -140,6 +142,7 @@ def outlets_bulk_save(
     )
 
 
+@transaction.atomic  # within the caller's transaction: a savepoint
 def entities_bulk_save(
     *,
     entities: Mapping[str, dict[str, Any]],
@@ -188,6 +191,7 @@ def entities_bulk_save(
     return saved
 
 
+@transaction.atomic  # within the caller's transaction: a savepoint
 def sources_bulk_save(
     *,
     sources: Mapping[str, dict[str, Any]],

@@ -592,7 +592,8 @@ def claim_save(
 # services do, set-based (COPY and one UPDATE per batch, never a query per row): validation,
 # derived columns, the version bump of changed claims, history entries naming `by`, the return of
 # materially changed vetted claims to review, and the contradiction check on commit. `by` None
-# is the system (a command run without --user). Run inside the caller's transaction.
+# is the system (a command run without --user). Each owns its transaction (a savepoint inside the
+# import's).
 
 PREDICATE_COLUMNS = ("name", "normalized_name", "value_type", "unit", "functional", "time_varying")
 # The claim columns a batch writes: references (subject, predicate, location, value_entity) by
@@ -650,6 +651,7 @@ def _system_user():
     return user
 
 
+@transaction.atomic  # within the caller's transaction: a savepoint
 def predicates_bulk_save(
     *,
     predicates: Mapping[str, dict],
@@ -729,6 +731,7 @@ def claims_status_refusals(
     return refusals
 
 
+@transaction.atomic  # within the caller's transaction: a savepoint
 def claims_bulk_save(
     *,
     claims: Mapping[str, dict],
@@ -967,6 +970,7 @@ def _claims_materially_changed(
     return demoted
 
 
+@transaction.atomic  # within the caller's transaction: a savepoint
 def relations_bulk_save(
     *, relations: Mapping[tuple[int, int, str], str], by, reason: str
 ) -> tuple[int, int, int]:
