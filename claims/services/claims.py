@@ -793,13 +793,26 @@ def claims_bulk_save(
             "stance": appearance.stance,
         }
 
+    # The statuses of the stored claims about to change, read again and locked: the batch was
+    # compared with rows read before this transaction, and a reviewer may have moved one since
+    # (vetted it, or made it what the batch asks for).
+    status_now = _claims_status_locked(
+        claim_ids=[
+            stored[r.key]["id"]
+            for r in records
+            if r.key in stored and (r.differs or r.children_differ)
+        ]
+    )
+    for key in [k for k in status_wanted if k in stored]:
+        if status_now.get(stored[key]["id"], stored[key]["status"]) == status_wanted[key]:
+            del status_wanted[key]
     # Vetted claims written without a status of their own: returned to review when the change
-    # is material. Usually none, and then nothing is read.
+    # is material. Usually none, and then nothing more is read.
     vetted_changed = [
         r
         for r in records
         if r.key in stored
-        and stored[r.key]["status"] == ClaimStatus.VETTED
+        and status_now.get(stored[r.key]["id"]) == ClaimStatus.VETTED
         and r.key not in status_wanted
         and (r.differs or r.children_differ)
     ]
@@ -820,7 +833,7 @@ def claims_bulk_save(
         changes = [
             (
                 saved.ids[key],
-                stored[key]["status"] if key in stored else ClaimStatus.UNREVIEWED,
+                status_now[saved.ids[key]] if key in stored else ClaimStatus.UNREVIEWED,
                 status,
                 reason,
             )
@@ -912,6 +925,14 @@ def claims_bulk_save(
         )
     claims_changed(claim_ids=to_check)
     return saved
+
+
+def _claims_status_locked(*, claim_ids: Sequence[int]) -> dict[int, str]:
+    """The claims' statuses, their rows locked until the transaction ends (a review of one of
+    them waits for the import to commit)."""
+    return dict(
+        filter_in(Claim.objects.select_for_update().values_list("id", "status"), "id", claim_ids)
+    )
 
 
 def _appearances_bulk_delete(*, claim_ids: Sequence[int], user_id: int | None, reason: str):

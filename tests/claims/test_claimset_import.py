@@ -776,6 +776,39 @@ def test_a_change_that_says_the_same_leaves_a_vetted_claim_vetted_and_raises_its
     assert not ClaimStatusChange.objects.exists()
 
 
+def review_while_importing(monkeypatch, status: str) -> None:
+    """A reviewer moves claim c1 to `status` after the import read it and before it writes."""
+    from claims.services import claimsets
+
+    bulk_save = claimsets.claims_bulk_save
+
+    def reviewed_meanwhile(**kwargs):
+        Claim.objects.filter(key="c1").update(status=status)
+        return bulk_save(**kwargs)
+
+    monkeypatch.setattr(claimsets, "claims_bulk_save", reviewed_meanwhile)
+
+
+def test_a_claim_vetted_while_the_import_ran_is_returned_to_review(editor, monkeypatch):
+    import_claimset(minimal())
+    review_while_importing(monkeypatch, Claim.Status.VETTED)
+
+    import_claimset(minimal(text="At least 500 fighters escaped Sirte."), by=editor)
+
+    assert Claim.objects.get(key="c1").status == Claim.Status.UNDER_REVIEW
+    assert ClaimStatusChange.objects.get().from_status == "vetted"
+
+
+def test_a_status_another_reviewer_set_while_the_import_ran_is_no_change(reviewer, monkeypatch):
+    import_claimset(minimal())
+    review_while_importing(monkeypatch, Claim.Status.DISPUTED)
+
+    import_claimset(minimal(status="disputed"), by=reviewer)
+
+    assert Claim.objects.get(key="c1").status == Claim.Status.DISPUTED
+    assert not ClaimStatusChange.objects.exists()
+
+
 def test_an_import_without_a_user_returns_a_vetted_claim_to_review_as_the_system():
     claim = vetted_claim()
 
