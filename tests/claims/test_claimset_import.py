@@ -920,6 +920,14 @@ def test_import_command_refuses_a_grade_from_an_editor_with_its_path(tmp_path, e
     assert table_counts() == [0] * 8
 
 
+def test_import_command_refuses_json_nested_too_deep_with_an_error_not_a_traceback(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000)
+
+    with pytest.raises(CommandError, match="is not valid JSON"):
+        call_command("import_claims", str(path))
+
+
 def test_import_command_refuses_an_unknown_user(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(json.dumps(minimal()))

@@ -48,7 +48,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from exc
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise CommandError(f"{name} is not valid JSON: {exc}") from exc
         try:
             summary = import_claimset(document, by=by)
