@@ -2,10 +2,11 @@
 
 django-simple-history records saves and deletes (queryset deletes too: they send post_delete
 per row), but nothing for COPY, `bulk_create`, `update()` or `bulk_update`, which the claimset
-importer uses (tracker/bulk.py). The importer calls `history_record_bulk` for the rows it
-created and changed, in the same transaction, so an import leaves one entry per row like a save
-would, with the change reason saying it came from an import. The entries are written with COPY
-too.
+importer's bulk services use (tracker/bulk.py, tracker/bulk_records.py). They call
+`history_record_bulk` for the rows they created and changed, and before deleting rows, in the
+same transaction, so an import leaves one entry per row like a save would, naming the user who
+sent it, with the change reason saying it came from an import. The entries are written with
+COPY too.
 """
 
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from tracker.bulk import filter_in, insert_rows
 
-CREATED, CHANGED = "+", "~"
+CREATED, CHANGED, DELETED = "+", "~", "-"
 
 
 def is_tracked(model: type[models.Model]) -> bool:

@@ -48,10 +48,6 @@ _summary = inline_serializer(
 )
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
-
-
 class ClaimsetApi(APIView):
     required_permissions = {"POST": _WRITES}
     permission_classes = [HasPermissions]
@@ -75,7 +71,9 @@ class ClaimsetApi(APIView):
         written in one transaction. Any error: 400 listing every error with its JSON path
         (`claims[3].value.quantity.low`), nothing written. Records whose key is stored are
         updated, so sending the same document twice changes nothing. Needs the editor role;
-        bodies up to API_CLAIMSET_MAX_BYTES (default 50 MiB)."""
+        an outlet's `reliability` or a claim's `status` that differs from the stored one needs
+        the reviewer role (left out, the stored grade and status are kept). History entries
+        name the sender. Bodies up to API_CLAIMSET_MAX_BYTES (default 50 MiB)."""
         if request.content_type.split(";")[0].strip() != "application/json":
             from rest_framework.exceptions import UnsupportedMediaType
 
@@ -83,7 +81,9 @@ class ClaimsetApi(APIView):
         raw = self._read_body(request)
         try:
             with gc_paused():
-                document = json.loads(raw, parse_constant=_reject_constant)
+                # NaN and Infinity, which JSON does not have, are read as numbers like 1e309 is
+                # (as infinity), so that the import refuses them with their JSON paths.
+                document = json.loads(raw)
         except UnicodeDecodeError as exc:
             raise serializers.ValidationError({"": [f"The body is not UTF-8: {exc}"]}) from exc
         except json.JSONDecodeError as exc:
@@ -91,7 +91,7 @@ class ClaimsetApi(APIView):
             raise serializers.ValidationError({"": [message]}) from exc
         except (ValueError, RecursionError) as exc:
             raise serializers.ValidationError({"": [f"Not valid JSON: {exc}"]}) from exc
-        summary = import_claimset(document)
+        summary = import_claimset(document, by=request.user)
         body = {"changed": summary.changed, "counts": summary.as_dict()}
         return Response(body, status=status.HTTP_201_CREATED if summary.changed else 200)
 

@@ -549,3 +549,32 @@ def claims_at_least_likely(queryset, likelihood: str):
     return queryset.alias(
         _ratings=count(current), _ratings_below=count(current.filter(likelihood__in=below))
     ).filter(_ratings__gt=F("_ratings_below") * 2)
+
+
+def claims_vetting_blockers(*, claim_ids: Collection[int]) -> dict[int, list[str]]:
+    """claim_vetting_blockers for many claims in two queries (the claimset import's status
+    changes): the claims that cannot be vetted now, each with why."""
+    ids = list(dict.fromkeys(claim_ids))
+    open_counts = open_contradiction_counts(ids)
+    likely = set(
+        filter_in(
+            ClaimRating.objects.filter(
+                superseded_at__isnull=True, likelihood__in=LIKELY_OR_HIGHER
+            ).values_list("claim_id", flat=True),
+            "claim_id",
+            ids,
+        )
+    )
+    blockers: dict[int, list[str]] = {}
+    for claim_id in ids:
+        reasons = []
+        if open_counts.get(claim_id):
+            reasons.append(
+                f"it has {open_counts[claim_id]} open contradiction(s): confirm, dismiss or "
+                "resolve them first"
+            )
+        if claim_id not in likely:
+            reasons.append('no current rating says "likely" or higher')
+        if reasons:
+            blockers[claim_id] = reasons
+    return blockers

@@ -13,8 +13,10 @@ change (claims/core/claim_changes.py); and the contradiction check sent on commi
 themselves. The claimset import uses the bulk forms (claimsets.py).
 """
 
+import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
@@ -50,7 +52,12 @@ from claims.core.roles import (
     REVIEW_CONTRADICTION,
     require_permission,
 )
-from claims.core.value_columns import interval_columns, quantity_columns, units_disagree
+from claims.core.value_columns import (
+    VALUE_COLUMNS,
+    interval_columns,
+    quantity_columns,
+    units_disagree,
+)
 from claims.models import (
     Appearance,
     AppearanceVia,
@@ -63,6 +70,7 @@ from claims.models import (
     ContradictionStatus,
     Predicate,
     PredicateAlias,
+    RelationType,
     Supersession,
     SupersessionStatus,
     ValueType,
@@ -72,12 +80,15 @@ from claims.selectors.claims import (
     claim_credibility_suggestion,
     claim_reference_date,
     claim_vetting_blockers,
+    claims_vetting_blockers,
 )
 from claims.services.detection import claims_changed
 from claims.services.supersessions import claim_rows, fingerprint
 from sources.models import Entity, Source
 from sources.services import alias_errors
-from tracker.bulk import chunked
+from tracker.bulk import chunked, filter_in, insert_rows, update_rows
+from tracker.bulk_records import BulkRecord, BulkSaved, aliases_bulk_replace, records_bulk_save
+from tracker.history import CHANGED, CREATED, DELETED, history_record_bulk, is_tracked
 from tracker.validation import model_validate
 
 CLAIM_KEY_PREFIX = "claim-"
@@ -884,3 +895,466 @@ def supersession_undo(*, supersession_id: int, by, reason: str) -> Supersession:
             ]
         )
     return supersession
+
+
+# --- bulk forms, for the claimset import (claims/services/claimsets.py) ------------------------
+#
+# Each takes the records of a batch by key, already read and resolved (references as keys), and
+# the stored rows of the same keys as the import loaded them, and does what the single-record
+# services do, set-based (COPY and one UPDATE per batch, never a query per row): validation,
+# derived columns, the version bump of changed claims, history entries naming `by`, the return of
+# materially changed vetted claims to review, and the contradiction check on commit. `by` None
+# is the system (a command run without --user). Each owns its transaction (a savepoint inside the
+# import's).
+
+PREDICATE_COLUMNS = (
+    "name",
+    "normalized_name",
+    "value_type",
+    "unit",
+    "functional",
+    "time_varying",
+    "cumulative",
+)
+# The claim columns a batch writes: references (subject, predicate, location, value_entity) by
+# key in the batch and in the stored rows (`<name>__key`), by id in the table.
+CLAIM_REFERENCE_COLUMNS = ("subject", "predicate", "location", "value_entity")
+CLAIM_COLUMNS = (
+    "text",
+    "subject",
+    "predicate",
+    "value_type",
+    "negated",
+    "location",
+    *VALUE_COLUMNS,
+)
+CLAIM_PLAIN_COLUMNS = tuple(c for c in CLAIM_COLUMNS if c not in CLAIM_REFERENCE_COLUMNS)
+# The stored columns a batch is compared with (claims_bulk_save's `stored`).
+CLAIM_STORED_COLUMNS = (
+    "id",
+    "key",
+    "status",
+    *(f"{c}__key" if c in CLAIM_REFERENCE_COLUMNS else c for c in CLAIM_COLUMNS),
+)
+_QUANTITY_NUMBERS = ("quantity_low", "quantity_high", "quantity_given_low", "quantity_given_high")
+# The system, named in the status history when a command run without --user returns a vetted
+# claim to review (ClaimStatusChange names a user). Created on first need, never able to log in.
+SYSTEM_USERNAME = "tracker-system"
+
+
+@dataclass(frozen=True)
+class AppearanceRow:
+    """An appearance in a batch: sources and speaker by key, `via` a tuple of source keys."""
+
+    source: str
+    quote: str = ""
+    speaker: str | None = None
+    speaker_description: str = ""
+    stance: str = Appearance.Stance.ASSERTS
+    via: tuple[str, ...] = ()
+
+
+def _user_id(by) -> int | None:
+    return None if by is None else by.pk
+
+
+def _system_user():
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        **{user_model.USERNAME_FIELD: SYSTEM_USERNAME}, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic  # within the caller's transaction: a savepoint
+def predicates_bulk_save(
+    *,
+    predicates: Mapping[str, dict],
+    stored: Mapping[str, Mapping],
+    stored_aliases: Mapping[str, Sequence[str]],
+    by,
+    reason: str,
+) -> BulkSaved:
+    """Create and update predicates (PREDICATE_COLUMNS, `aliases` a tuple of names) and replace
+    the aliases of those whose aliases changed. The caller re-checks the claims of the
+    predicates written (their rules may have changed): see `written_ids`."""
+    records = []
+    for key, row in predicates.items():
+        data = {c: row[c] for c in PREDICATE_COLUMNS}
+        if data["functional"] and data["value_type"] != ValueType.ENTITY:
+            raise ValidationError({key: "only an entity-valued predicate can be functional"})
+        if data["unit"] and data["value_type"] != ValueType.QUANTITY:
+            raise ValidationError({key: "only a quantity predicate has a unit"})
+        old = stored.get(key)
+        differs = old is not None and any(old[c] != data[c] for c in PREDICATE_COLUMNS)
+        aliases_differ = tuple(stored_aliases.get(key, ())) != tuple(row["aliases"])
+        records.append(BulkRecord(key, data, differs, aliases_differ))
+    stored_ids = {key: s["id"] for key, s in stored.items()}
+    saved = records_bulk_save(
+        Predicate, records=records, stored_ids=stored_ids, user_id=_user_id(by), reason=reason
+    )
+    aliases_bulk_replace(
+        PredicateAlias,
+        parent="predicate",
+        saved=saved,
+        stored_ids=stored_ids,
+        aliases={
+            key: [(alias, values.normalize_name(alias)) for alias in predicates[key]["aliases"]]
+            for key in saved.children
+        },
+    )
+    return saved
+
+
+def claims_status_refusals(
+    *, claims: Mapping[str, dict], stored: Mapping[str, Mapping], by
+) -> dict[str, str]:
+    """Why each claim of a batch that asks for another status cannot have it, by key: changing
+    a status takes the reviewer role, and vetting the same conditions as claim_status_change.
+    A claim's `status` None (left out) keeps the stored status, and a new claim starts
+    unreviewed; asking for the status it has is no change."""
+    wanted = {
+        key: row["status"]
+        for key, row in claims.items()
+        if row.get("status") is not None
+        and row["status"] != (stored[key]["status"] if key in stored else ClaimStatus.UNREVIEWED)
+    }
+    if not wanted:
+        return {}
+    if by is None or not by.has_perm(CHANGE_CLAIM_STATUS):
+        who = getattr(by, "username", None) or "an import without a user"
+        message = f"{who} may not change the status of claims: it takes the reviewers group"
+        return dict.fromkeys(wanted, message)
+    refusals = {}
+    if any(status not in ClaimStatus.values for status in wanted.values()):
+        choices = ", ".join(ClaimStatus.values)
+        refusals.update(
+            (key, f"{status!r} is not one of {choices}")
+            for key, status in wanted.items()
+            if status not in ClaimStatus.values
+        )
+    vetting = [key for key, status in wanted.items() if status == ClaimStatus.VETTED]
+    blockers = claims_vetting_blockers(claim_ids=[stored[k]["id"] for k in vetting if k in stored])
+    for key in vetting:
+        reasons = (
+            blockers.get(stored[key]["id"])
+            if key in stored
+            else ['no current rating says "likely" or higher']
+        )
+        if reasons:
+            refusals[key] = "the claim cannot be vetted: " + "; ".join(reasons)
+    return refusals
+
+
+@transaction.atomic  # within the caller's transaction: a savepoint
+def claims_bulk_save(
+    *,
+    claims: Mapping[str, dict],
+    stored: Mapping[str, Mapping],
+    stored_appearances: Mapping[str, tuple[AppearanceRow, ...]],
+    entity_ids: Mapping[str, int],
+    predicate_ids: Mapping[str, int],
+    source_ids: Mapping[str, int],
+    by,
+    reason: str,
+    recheck_source_ids: Collection[int] = (),
+    recheck_predicate_ids: Collection[int] = (),
+) -> BulkSaved:
+    """Create and update claims and replace the appearances of those whose appearances changed.
+
+    A row holds CLAIM_COLUMNS (references by key), `appearances` (a tuple of AppearanceRow, in
+    order) and `status` (None: keep; for a new claim, unreviewed). `stored` holds
+    CLAIM_STORED_COLUMNS of the stored claims of the batch. Changed claims get their version
+    raised and a history entry naming `by`; a status change, which takes the reviewer role
+    (ValidationError by key otherwise, see claims_status_refusals), is recorded as
+    claim_status_change records it; a vetted claim whose text, value, subject, predicate,
+    negation, valid time or appearances change is returned to review (claim_changes). Then the
+    derived columns of every claim written, and of the claims appearing in
+    `recheck_source_ids` or of `recheck_predicate_ids`, are refreshed and their contradiction
+    check sent on commit (claims_changed).
+    """
+    refusals = claims_status_refusals(claims=claims, stored=stored, by=by)
+    if refusals:
+        raise ValidationError({key: [message] for key, message in refusals.items()})
+    records, status_wanted = [], {}
+    for key, row in claims.items():
+        for name in _QUANTITY_NUMBERS:
+            if row[name] is not None and not math.isfinite(row[name]):
+                raise ValidationError({key: f"{name} is {row[name]!r}, not a finite number"})
+        old = stored.get(key)
+        current = old["status"] if old is not None else ClaimStatus.UNREVIEWED
+        if row.get("status") is not None and row["status"] != current:
+            status_wanted[key] = row["status"]
+        differs = old is not None and (
+            key in status_wanted
+            or any(
+                old[f"{c}__key" if c in CLAIM_REFERENCE_COLUMNS else c] != row[c]
+                for c in CLAIM_COLUMNS
+            )
+        )
+        appearances_differ = tuple(stored_appearances.get(key, ())) != tuple(row["appearances"])
+        data = {c: row[c] for c in CLAIM_PLAIN_COLUMNS}
+        for c in CLAIM_REFERENCE_COLUMNS:
+            ids = predicate_ids if c == "predicate" else entity_ids
+            data[f"{c}_id"] = ids[row[c]] if row[c] else None
+        records.append(BulkRecord(key, data, differs, appearances_differ))
+
+    def appearance_columns(appearance: AppearanceRow) -> dict:
+        return {
+            "source_id": source_ids[appearance.source],
+            "quote": appearance.quote,
+            "speaker_id": entity_ids[appearance.speaker] if appearance.speaker else None,
+            "speaker_description": appearance.speaker_description,
+            "stance": appearance.stance,
+        }
+
+    # The statuses of the stored claims about to change, read again and locked: the batch was
+    # compared with rows read before this transaction, and a reviewer may have moved one since
+    # (vetted it, or made it what the batch asks for).
+    status_now = _claims_status_locked(
+        claim_ids=[
+            stored[r.key]["id"]
+            for r in records
+            if r.key in stored and (r.differs or r.children_differ)
+        ]
+    )
+    for key in [k for k in status_wanted if k in stored]:
+        if status_now.get(stored[key]["id"], stored[key]["status"]) == status_wanted[key]:
+            del status_wanted[key]
+    # Vetted claims written without a status of their own: returned to review when the change
+    # is material. Usually none, and then nothing more is read.
+    vetted_changed = [
+        r
+        for r in records
+        if r.key in stored
+        and status_now.get(stored[r.key]["id"]) == ClaimStatus.VETTED
+        and r.key not in status_wanted
+        and (r.differs or r.children_differ)
+    ]
+    demoted = _claims_materially_changed(
+        records=vetted_changed,
+        stored_ids={key: s["id"] for key, s in stored.items()},
+        appearances={
+            r.key: [
+                (appearance_columns(a), [source_ids[v] for v in a.via])
+                for a in claims[r.key]["appearances"]
+            ]
+            for r in vetted_changed
+        },
+    )
+
+    def statuses_write(saved: BulkSaved) -> None:
+        # Before the history entries, which then carry the new status.
+        changes = [
+            (
+                saved.ids[key],
+                status_now[saved.ids[key]] if key in stored else ClaimStatus.UNREVIEWED,
+                status,
+                reason,
+            )
+            for key, status in status_wanted.items()
+        ] + [
+            (saved.ids[key], ClaimStatus.VETTED, ClaimStatus.UNDER_REVIEW, note)
+            for key, note in demoted.items()
+        ]
+        if not changes:
+            return
+        update_rows(Claim, [{"id": i, "status": to} for i, _, to, _ in changes], ["status"])
+        changed_by = by if by is not None else _system_user()
+        insert_rows(
+            ClaimStatusChange,
+            [
+                {
+                    "claim_id": claim_id,
+                    "from_status": before,
+                    "to_status": after,
+                    "changed_by_id": changed_by.pk,
+                    "reason": why,
+                }
+                for claim_id, before, after, why in changes
+            ],
+        )
+        from claims import tasks
+        from claims.services import credibility
+
+        credibility.track_records_request()
+        tasks.refresh_track_records.delay_on_commit([claim_id for claim_id, *_ in changes])
+
+    # A claim whose status changes, or whose appearances do, is a changed claim: its version is
+    # raised and its history records the change.
+    records = [
+        BulkRecord(r.key, r.columns, True, r.children_differ)
+        if r.key in stored and not r.differs and (r.key in demoted or r.children_differ)
+        else r
+        for r in records
+    ]
+    stored_ids = {key: s["id"] for key, s in stored.items()}
+    saved = records_bulk_save(
+        Claim,
+        records=records,
+        stored_ids=stored_ids,
+        user_id=_user_id(by),
+        reason=reason,
+        before_history=statuses_write,
+    )
+
+    _appearances_bulk_delete(
+        claim_ids=[saved.ids[k] for k in saved.children if k in stored],
+        user_id=_user_id(by),
+        reason=reason,
+    )
+    appearance_rows, vias = [], []
+    for key in saved.children:
+        for position, appearance in enumerate(claims[key]["appearances"]):
+            appearance_rows.append(
+                {"claim_id": saved.ids[key], "position": position, **appearance_columns(appearance)}
+            )
+            vias.append(appearance.via)
+    appearance_ids = insert_rows(Appearance, appearance_rows)
+    history_record_bulk(
+        Appearance, ids=appearance_ids, history_type=CREATED, reason=reason, user_id=_user_id(by)
+    )
+    insert_rows(
+        AppearanceVia,
+        [
+            {"appearance_id": appearance_id, "source_id": source_ids[via_key]}
+            for appearance_id, via in zip(appearance_ids, vias, strict=True)
+            for via_key in dict.fromkeys(via)
+        ],
+    )
+
+    to_check = set(saved.written_ids)
+    if recheck_predicate_ids:
+        to_check.update(
+            filter_in(
+                Claim.objects.values_list("id", flat=True), "predicate_id", recheck_predicate_ids
+            )
+        )
+    if recheck_source_ids:
+        to_check.update(
+            filter_in(
+                Appearance.objects.values_list("claim_id", flat=True),
+                "source_id",
+                recheck_source_ids,
+            )
+        )
+    claims_changed(claim_ids=to_check)
+    return saved
+
+
+def _claims_status_locked(*, claim_ids: Sequence[int]) -> dict[int, str]:
+    """The claims' statuses, their rows locked until the transaction ends (a review of one of
+    them waits for the import to commit)."""
+    return dict(
+        filter_in(Claim.objects.select_for_update().values_list("id", "status"), "id", claim_ids)
+    )
+
+
+def _appearances_bulk_delete(*, claim_ids: Sequence[int], user_id: int | None, reason: str):
+    """Delete the appearances of the claims, their `via` links with them, after one history
+    entry each naming the user. Not a queryset delete, which would send a signal and write the
+    history entry row by row (and name no user outside a request)."""
+    ids = list(filter_in(Appearance.objects.values_list("id", flat=True), "claim_id", claim_ids))
+    if not ids:
+        return
+    history_record_bulk(Appearance, ids=ids, history_type=DELETED, reason=reason, user_id=user_id)
+    for chunk in chunked(ids):
+        AppearanceVia.objects.filter(appearance_id__in=chunk)._raw_delete(AppearanceVia.objects.db)
+        Appearance.objects.filter(id__in=chunk)._raw_delete(Appearance.objects.db)
+
+
+def _claims_materially_changed(
+    *,
+    records: Sequence[BulkRecord],
+    stored_ids: Mapping[str, int],
+    appearances: Mapping[str, list[tuple[dict, list[int]]]],
+) -> dict[str, str]:
+    """Of vetted claims about to be written, those whose change is material (claim_changes),
+    with the history note of their return to review, by key. Reads their stored state in two
+    queries; a batch that changes no vetted claim reads nothing."""
+    if not records:
+        return {}
+    ids = [stored_ids[r.key] for r in records]
+    before = {
+        row["id"]: row for row in filter_in(Claim.objects.values("id", *MATERIAL_FIELDS), "id", ids)
+    }
+    stored_appearances: dict[int, list[dict]] = defaultdict(list)
+    via_of: dict[int, list[int]] = defaultdict(list)
+    rows = Appearance.objects.order_by("claim_id", "position").values(
+        "id", "claim_id", *APPEARANCE_FIELDS
+    )
+    for row in filter_in(rows, "claim_id", ids):
+        stored_appearances[row["claim_id"]].append(row)
+    appearance_ids = [a["id"] for items in stored_appearances.values() for a in items]
+    for appearance_id, source_id in filter_in(
+        AppearanceVia.objects.values_list("appearance_id", "source_id"),
+        "appearance_id",
+        appearance_ids,
+    ):
+        via_of[appearance_id].append(source_id)
+    demoted = {}
+    for record in records:
+        claim_id = stored_ids[record.key]
+        fields = material_changes(before[claim_id], record.columns) if record.differs else []
+        old = stored_appearances.get(claim_id, [])
+        new = appearances[record.key]
+        appearances_changed = record.children_differ and appearance_signature(
+            old, {i: via_of[a["id"]] for i, a in enumerate(old)}
+        ) != appearance_signature([c for c, _ in new], {i: v for i, (_, v) in enumerate(new)})
+        if fields or appearances_changed:
+            demoted[record.key] = demotion_reason(fields, appearances_changed)
+    return demoted
+
+
+@transaction.atomic  # within the caller's transaction: a savepoint
+def relations_bulk_save(
+    *, relations: Mapping[tuple[int, int, str], str], by, reason: str
+) -> tuple[int, int, int]:
+    """Create editor-asserted relations (from claim id, to claim id, type) with their notes and
+    update the notes that changed; returns (created, updated, unchanged)."""
+    if not relations:
+        return 0, 0, 0
+    existing = {
+        (r["from_claim_id"], r["to_claim_id"], r["type"]): r
+        for r in filter_in(
+            ClaimRelation.objects.values("id", "from_claim_id", "to_claim_id", "type", "note"),
+            "from_claim_id",
+            {a for a, _, _ in relations},
+        )
+    }
+    new, changed, unchanged = [], [], 0
+    for (from_id, to_id, type_), note in relations.items():
+        if from_id == to_id or type_ not in RelationType.values:
+            raise ValidationError(f"no relation {type_!r} of claim {from_id} to {to_id}")
+        old = existing.get((from_id, to_id, type_))
+        if old is None:
+            new.append(
+                {"from_claim_id": from_id, "to_claim_id": to_id, "type": type_, "note": note}
+            )
+        elif old["note"] != note:
+            changed.append({"id": old["id"], "note": note})
+        else:
+            unchanged += 1
+    created_ids = insert_rows(ClaimRelation, new)
+    update_rows(ClaimRelation, changed, ["note"])
+    if is_tracked(ClaimRelation):
+        history_record_bulk(
+            ClaimRelation,
+            ids=created_ids,
+            history_type=CREATED,
+            reason=reason,
+            user_id=_user_id(by),
+        )
+        history_record_bulk(
+            ClaimRelation,
+            ids=[row["id"] for row in changed],
+            history_type=CHANGED,
+            reason=reason,
+            user_id=_user_id(by),
+        )
+    return len(new), len(changed), unchanged

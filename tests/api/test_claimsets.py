@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from claims.models import Claim
-from sources.models import Source
+from claims.models import Appearance, Claim, ClaimStatusChange
+from claims.services.claimsets import import_claimset
+from sources.models import Outlet, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +87,119 @@ def test_reading_the_body_is_not_capped_by_djangos_form_limit(editor_client, set
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100  # what request.body would refuse
     response = post(editor_client, DEMO.read_bytes())
     assert response.status_code == 201
+
+
+# --- review decisions, history and what cannot be stored (issue 11) -------------------------------
+
+
+def minimal(**claim_fields) -> dict:
+    from tests.claims.test_claimset_import import minimal as claimset
+
+    return claimset(**claim_fields)
+
+
+def stored_state() -> list:
+    return [
+        list(Outlet.objects.values_list("key", "reliability")),
+        list(Claim.objects.values_list("key", "text", "status", "version", "quantity_low")),
+        list(Appearance.objects.values_list("claim__key", "quote")),
+        ClaimStatusChange.objects.count(),
+        Claim.history.count(),
+        Outlet.history.count(),
+    ]
+
+
+def graded(reliability: str, **claim_fields) -> dict:
+    document = minimal(**claim_fields)
+    document["outlets"][0]["reliability"] = reliability
+    return document
+
+
+def test_an_editor_grading_an_outlet_is_a_400_naming_the_path_and_writes_nothing(editor_client):
+    import_claimset(graded("B"))
+    before = stored_state()
+
+    response = post(editor_client, json.dumps(graded("F", text="Changed.")))
+
+    assert response.status_code == 400
+    assert [e["path"] for e in response.json()["errors"]] == ["outlets[0].reliability"]
+    assert "may not grade outlets" in response.json()["errors"][0]["message"]
+    assert stored_state() == before
+
+
+def test_a_reviewer_grades_an_outlet_and_changes_a_status_through_the_api(
+    reviewer_client, reviewer
+):
+    import_claimset(graded("B"))
+
+    response = post(reviewer_client, json.dumps(graded("F", status="disputed")))
+
+    assert response.status_code == 201
+    assert Outlet.objects.get(key="o1").reliability == "F"
+    claim = Claim.objects.get(key="c1")
+    assert claim.status == Claim.Status.DISPUTED
+    assert ClaimStatusChange.objects.get(claim=claim).changed_by == reviewer
+
+
+def test_an_editor_changing_a_status_is_a_400_naming_the_path(editor_client):
+    import_claimset(minimal())
+    before = stored_state()
+
+    response = post(editor_client, json.dumps(minimal(status="refuted")))
+
+    assert response.status_code == 400
+    assert [e["path"] for e in response.json()["errors"]] == ["claims[0].status"]
+    assert stored_state() == before
+
+
+def test_leaving_the_grade_out_keeps_it_and_history_names_the_sender(editor_client, editor):
+    import_claimset(graded("B"))
+
+    response = post(editor_client, json.dumps(minimal(text="A changed wording.")))
+
+    assert response.status_code == 201
+    assert Outlet.objects.get(key="o1").reliability == "B"
+    latest = Claim.objects.get(key="c1").history.first()
+    assert (latest.text, latest.history_user) == ("A changed wording.", editor)
+
+
+def test_a_material_change_takes_a_vetted_claim_out_of_the_facts(editor_client, anonymous):
+    import_claimset(minimal())
+    Claim.objects.filter(key="c1").update(status=Claim.Status.VETTED)
+    assert [f["key"] for f in anonymous.get("/api/v1/facts/").json()["results"]] == ["c1"]
+
+    assert post(editor_client, json.dumps(minimal())).status_code == 200  # identical: kept
+    assert Claim.objects.get(key="c1").status == Claim.Status.VETTED
+    response = post(editor_client, json.dumps(minimal(text="At least 500 fighters escaped.")))
+
+    assert response.status_code == 201
+    assert Claim.objects.get(key="c1").status == Claim.Status.UNDER_REVIEW
+    assert anonymous.get("/api/v1/facts/").json()["results"] == []
+    assert "material change" in ClaimStatusChange.objects.get().reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "path"),
+    [
+        ('"low": 1e309', "claims[0].value.quantity.low"),
+        ('"low": -1e309', "claims[0].value.quantity.low"),
+        ('"low": NaN', "claims[0].value.quantity.low"),
+        ('"low": Infinity', "claims[0].value.quantity.low"),
+        ('"low": 400, "unit": "\\ud800"', "claims[0].value.quantity.unit"),
+        ('"low": 400, "unit": "fighters\\u0000"', "claims[0].value.quantity.unit"),
+        ('"low": 400, "\\udfff": 1', "claims[0].value.quantity.\\udfff"),
+    ],
+)
+def test_what_cannot_be_stored_is_a_400_naming_the_path_and_writes_nothing(
+    editor_client, raw, path
+):
+    import_claimset(minimal())
+    before = stored_state()
+    body = json.dumps(minimal(text="Changed.", value={"quantity": {"low": 1}}))
+    body = body.replace('"low": 1', raw)
+
+    response = post(editor_client, body)
+
+    assert response.status_code == 400
+    assert [e["path"] for e in response.json()["errors"]] == [path]
+    assert stored_state() == before

@@ -10,9 +10,11 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import Appearance, Claim, ClaimRelation, Predicate
+from claims.models import Appearance, Claim, ClaimRelation, ClaimStatusChange, Predicate
+from claims.selectors.claims import facts_queryset
 from claims.selectors.claimsets import export_claimset
-from claims.services.claimsets import ClaimsetInvalid, import_claimset
+from claims.services.claims import SYSTEM_USERNAME, claim_rate
+from claims.services.claimsets import IMPORTED, ClaimsetInvalid, import_claimset
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
 
 pytestmark = pytest.mark.django_db
@@ -422,11 +424,11 @@ def test_reimport_with_a_changed_claim_updates_it_and_replaces_its_appearances()
 
 def test_reimport_keeps_the_review_status():
     import_claimset(minimal())
-    Claim.objects.filter(key="c1").update(status=Claim.Status.VETTED)
+    Claim.objects.filter(key="c1").update(status=Claim.Status.DISPUTED)
 
     import_claimset(minimal(text="Changed wording."))
 
-    assert Claim.objects.get(key="c1").status == Claim.Status.VETTED
+    assert Claim.objects.get(key="c1").status == Claim.Status.DISPUTED
 
 
 def test_entity_affiliation_may_name_an_entity_later_in_the_file():
@@ -523,3 +525,438 @@ def test_malformed_urls_of_outlets_and_sources_are_errors_at_their_paths():
         'outlets[0].url: not a valid URL: "not a url"',
         'sources[0].url: not a valid URL: "http//missing-colon"',
     ]
+
+
+# --- review decisions through a claimset: the reviewer role, and what is left out is kept ---------
+
+
+def graded(reliability: str | None, **claim_fields) -> dict:
+    document = minimal(**claim_fields)
+    if reliability is not None:
+        document["outlets"][0]["reliability"] = reliability
+    return document
+
+
+def stored_state() -> list:
+    """Every row an import writes, and the review records, as plain values."""
+    return [
+        table_counts(),
+        list(Outlet.objects.values_list("key", "reliability")),
+        list(Claim.objects.values_list("key", "text", "status", "version")),
+        ClaimStatusChange.objects.count(),
+        Claim.history.count(),
+    ]
+
+
+def test_an_editor_grading_an_outlet_through_a_claimset_is_refused_at_its_path(editor):
+    import_claimset(graded("B"))
+    before = stored_state()
+
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(graded("F", text="A changed wording."), by=editor)
+
+    assert [(e.path, e.message) for e in raised.value.errors] == [
+        (
+            "outlets[0].reliability",
+            "an-editor may not grade outlets: it takes the reviewers group (leave reliability "
+            "out to keep the stored grade)",
+        )
+    ]
+    assert stored_state() == before
+
+
+def test_an_editor_grading_a_new_outlet_through_a_claimset_is_refused(editor):
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(graded("A"), by=editor)
+
+    assert [e.path for e in raised.value.errors] == ["outlets[0].reliability"]
+    assert table_counts() == [0] * 8
+
+
+def test_a_reviewer_grades_an_outlet_through_a_claimset(reviewer):
+    import_claimset(graded("B"))
+
+    import_claimset(graded("F"), by=reviewer)
+
+    assert Outlet.objects.get(key="o1").reliability == "F"
+    latest = Outlet.history.filter(key="o1").first()
+    assert (latest.reliability, latest.history_user) == ("F", reviewer)
+
+
+def test_leaving_reliability_out_keeps_the_stored_grade(editor):
+    import_claimset(graded("B"))
+
+    summary = import_claimset(graded(None), by=editor)
+
+    assert Outlet.objects.get(key="o1").reliability == "B"
+    assert summary.counts["outlets"].unchanged == 1
+
+
+def test_an_editor_may_send_the_grade_already_stored(editor):
+    import_claimset(graded("B"))
+
+    summary = import_claimset(graded("B", text="A changed wording."), by=editor)
+
+    assert Outlet.objects.get(key="o1").reliability == "B"
+    assert summary.counts["claims"].updated == 1
+
+
+def test_an_editor_changing_a_claims_status_through_a_claimset_is_refused_at_its_path(editor):
+    import_claimset(minimal())
+    before = stored_state()
+
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(minimal(status="refuted", text="Changed."), by=editor)
+
+    assert [(e.path, e.message) for e in raised.value.errors] == [
+        (
+            "claims[0].status",
+            "an-editor may not change the status of claims: it takes the reviewers group",
+        )
+    ]
+    assert stored_state() == before
+
+
+def test_an_editor_may_send_the_status_already_stored(editor):
+    import_claimset(minimal())
+    Claim.objects.filter(key="c1").update(status=Claim.Status.DISPUTED)
+
+    import_claimset(minimal(status="disputed"), by=editor)
+
+    assert Claim.objects.get(key="c1").status == Claim.Status.DISPUTED
+
+
+def test_a_reviewer_changes_a_claims_status_through_a_claimset_as_the_review_does(reviewer):
+    import_claimset(minimal())
+    version = Claim.objects.get(key="c1").version
+
+    summary = import_claimset(minimal(status="disputed"), by=reviewer)
+
+    claim = Claim.objects.get(key="c1")
+    assert (claim.status, claim.version) == (Claim.Status.DISPUTED, version + 1)
+    assert summary.counts["claims"].updated == 1
+    (change,) = ClaimStatusChange.objects.filter(claim=claim)
+    assert (change.from_status, change.to_status, change.changed_by, change.reason) == (
+        "unreviewed",
+        "disputed",
+        reviewer,
+        IMPORTED,
+    )
+    assert claim.history.first().history_user == reviewer
+
+
+def test_vetting_through_a_claimset_keeps_the_review_rules(reviewer):
+    import_claimset(minimal())
+    before = stored_state()
+
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(minimal(status="vetted"), by=reviewer)
+
+    assert [(e.path, e.message) for e in raised.value.errors] == [
+        (
+            "claims[0].status",
+            'the claim cannot be vetted: no current rating says "likely" or higher',
+        )
+    ]
+    assert stored_state() == before
+
+
+def test_a_reviewer_vets_a_rated_claim_through_a_claimset(reviewer):
+    import_claimset(minimal())
+    claim = Claim.objects.get(key="c1")
+    claim_rate(
+        by=reviewer,
+        claim_id=claim.pk,
+        likelihood="likely",
+        confidence="moderate",
+        credibility="3",
+        rationale="One wire report.",
+    )
+
+    import_claimset(minimal(status="vetted"), by=reviewer)
+
+    assert Claim.objects.get(key="c1").status == Claim.Status.VETTED
+
+
+def test_an_import_without_a_user_ignores_status_as_the_spec_says():
+    import_claimset(minimal(status="refuted"))
+
+    assert Claim.objects.get(key="c1").status == Claim.Status.UNREVIEWED
+    assert not ClaimStatusChange.objects.exists()
+
+
+def test_history_entries_of_an_import_name_the_user_who_sent_it(editor):
+    import_claimset(minimal(), by=editor)
+    claim = Claim.objects.get(key="c1")
+
+    for entries in (
+        claim.history.all(),
+        Outlet.history.filter(key="o1"),
+        Appearance.history.filter(claim_id=claim.pk),
+    ):
+        assert [e.history_user for e in entries] == [editor]
+
+    (first,) = Appearance.objects.filter(claim=claim)
+
+    import_claimset(
+        minimal(text="A changed wording.", appearances=[{"source": "s1", "quote": "escaped"}]),
+        by=editor,
+    )
+
+    assert claim.history.first().history_user == editor
+    gone = Appearance.history.filter(id=first.pk).order_by("history_id")
+    assert [(e.history_type, e.history_user) for e in gone] == [("+", editor), ("-", editor)]
+
+
+# --- a material change returns a vetted claim to review ------------------------------------------
+
+
+def vetted_claim() -> Claim:
+    import_claimset(minimal())
+    Claim.objects.filter(key="c1").update(status=Claim.Status.VETTED)
+    return Claim.objects.get(key="c1")
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"text": "At least 500 fighters escaped Sirte."}, "text"),
+        (
+            {"value": {"quantity": {"as_written": "at least 500", "unit": "fighters"}}},
+            "quantity_low",
+        ),
+        ({"negated": True}, "negated"),
+        ({"valid": {"from": "2016-12"}}, "valid_from, valid_from_precision"),
+        ({"appearances": [{"source": "s1", "quote": "fighters escaped"}]}, "appearances"),
+    ],
+)
+def test_a_material_change_returns_a_vetted_claim_to_review_with_a_note(editor, change, fields):
+    claim = vetted_claim()
+
+    import_claimset(minimal(**change), by=editor)
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.UNDER_REVIEW
+    assert not facts_queryset().filter(pk=claim.pk).exists()
+    (note,) = ClaimStatusChange.objects.filter(claim=claim)
+    assert (note.from_status, note.to_status, note.changed_by) == (
+        "vetted",
+        "under_review",
+        editor,
+    )
+    assert note.reason.startswith("returned to review: material change to a vetted claim")
+    for field in fields.split(", "):
+        assert field in note.reason
+    assert (claim.history.first().status, claim.history.first().history_user) == (
+        "under_review",
+        editor,
+    )
+
+
+def test_an_identical_reimport_leaves_a_vetted_claim_vetted(editor):
+    claim = vetted_claim()
+
+    summary = import_claimset(minimal(), by=editor)
+
+    claim.refresh_from_db()
+    assert (claim.status, summary.changed) == (Claim.Status.VETTED, False)
+    assert not ClaimStatusChange.objects.exists()
+
+
+def test_a_change_that_says_the_same_leaves_a_vetted_claim_vetted_and_raises_its_version(editor):
+    import_claimset(minimal())
+    Entity.objects.create(key="libya", name="Libya", kind="place")
+    Claim.objects.filter(key="c1").update(status=Claim.Status.VETTED)
+    version = Claim.objects.get(key="c1").version
+
+    import_claimset(minimal(location="libya"), by=editor)  # where, not what: not material
+
+    claim = Claim.objects.get(key="c1")
+    assert (claim.status, claim.version) == (Claim.Status.VETTED, version + 1)
+    assert not ClaimStatusChange.objects.exists()
+
+
+def review_while_importing(monkeypatch, status: str) -> None:
+    """A reviewer moves claim c1 to `status` after the import read it and before it writes."""
+    from claims.services import claimsets
+
+    bulk_save = claimsets.claims_bulk_save
+
+    def reviewed_meanwhile(**kwargs):
+        Claim.objects.filter(key="c1").update(status=status)
+        return bulk_save(**kwargs)
+
+    monkeypatch.setattr(claimsets, "claims_bulk_save", reviewed_meanwhile)
+
+
+def test_a_claim_vetted_while_the_import_ran_is_returned_to_review(editor, monkeypatch):
+    import_claimset(minimal())
+    review_while_importing(monkeypatch, Claim.Status.VETTED)
+
+    import_claimset(minimal(text="At least 500 fighters escaped Sirte."), by=editor)
+
+    assert Claim.objects.get(key="c1").status == Claim.Status.UNDER_REVIEW
+    assert ClaimStatusChange.objects.get().from_status == "vetted"
+
+
+def test_a_status_another_reviewer_set_while_the_import_ran_is_no_change(reviewer, monkeypatch):
+    import_claimset(minimal())
+    review_while_importing(monkeypatch, Claim.Status.DISPUTED)
+
+    import_claimset(minimal(status="disputed"), by=reviewer)
+
+    assert Claim.objects.get(key="c1").status == Claim.Status.DISPUTED
+    assert not ClaimStatusChange.objects.exists()
+
+
+def test_an_import_without_a_user_returns_a_vetted_claim_to_review_as_the_system():
+    claim = vetted_claim()
+
+    import_claimset(minimal(text="At least 500 fighters escaped Sirte."))
+
+    (note,) = ClaimStatusChange.objects.filter(claim=claim)
+    assert note.changed_by.get_username() == SYSTEM_USERNAME
+    assert not note.changed_by.is_active
+    assert not note.changed_by.has_usable_password()
+
+
+# --- what the database cannot store: refused with its path, nothing written -----------------------
+
+
+def quantity(low) -> dict:
+    return {"quantity": {"low": low, "high": None, "unit": "fighters"}}
+
+
+@pytest.mark.parametrize(
+    ("low", "message"),
+    [
+        (float("inf"), "a number too large to store (over 1.8e308, read as infinity)"),
+        (float("-inf"), "a number too large to store (over 1.8e308, read as infinity)"),
+        (float("nan"), "expected a finite number, got NaN"),
+    ],
+)
+def test_a_non_finite_quantity_is_refused_at_its_path_and_nothing_is_written(low, message):
+    import_claimset(minimal())
+    before = stored_state()
+
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(minimal(text="Changed.", value=quantity(low)))
+
+    assert [(e.path, e.message) for e in raised.value.errors] == [
+        ("claims[0].value.quantity.low", message)
+    ]
+    assert stored_state() == before
+
+
+def test_a_whole_number_beyond_a_double_is_refused_at_its_path():
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(minimal(value=quantity(10**400)))
+
+    assert [(e.path, e.message) for e in raised.value.errors] == [
+        ("claims[0].value.quantity", "a number too large to store (over 1.8e308)")
+    ]
+    assert table_counts() == [0] * 8
+
+
+def test_a_lone_surrogate_or_a_nul_anywhere_is_refused_at_its_path_and_nothing_is_written():
+    import_claimset(minimal())
+    before = stored_state()
+    document = minimal(text="Lone \ud800 surrogate", subject="sirte\x00")
+    document["sources"][0]["authors"] = ["A. Writer", "\udc00"]
+    document["outlets"][0]["name\ud83d"] = "a field name"
+
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(document)
+
+    assert sorted((e.path, e.message) for e in raised.value.errors) == [
+        ("claims[0].subject", "contains a NUL character, which cannot be stored"),
+        ("claims[0].text", "contains a lone surrogate (not a character), which cannot be stored"),
+        (
+            "outlets[0].name\\ud83d",
+            "contains a lone surrogate (not a character), which cannot be stored",
+        ),
+        (
+            "sources[0].authors[1]",
+            "contains a lone surrogate (not a character), which cannot be stored",
+        ),
+    ]
+    assert stored_state() == before
+
+
+def test_a_lone_surrogate_in_a_key_is_refused_and_the_error_can_be_written_out():
+    document = minimal(key="c\udfff")
+
+    with pytest.raises(ClaimsetInvalid) as raised:
+        import_claimset(document)
+
+    assert [e.path for e in raised.value.errors] == ["claims[0].key"]
+    for error in raised.value.errors:
+        str(error).encode("utf-8")  # escaped: no lone surrogate left in the message
+    assert table_counts() == [0] * 8
+
+
+# --- the command: --user, and what it refuses ----------------------------------------------------
+
+
+def test_import_command_imports_as_the_user_named_with_user(tmp_path, reviewer):
+    path = tmp_path / "graded.json"
+    path.write_text(json.dumps(graded("A")))
+
+    call_command("import_claims", str(path), "--user", reviewer.username, stdout=io.StringIO())
+
+    assert Outlet.objects.get(key="o1").reliability == "A"
+    assert Claim.objects.get(key="c1").history.first().history_user == reviewer
+
+
+def test_import_command_refuses_a_grade_from_an_editor_with_its_path(tmp_path, editor):
+    path = tmp_path / "graded.json"
+    path.write_text(json.dumps(graded("A")))
+    stderr = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_claims", str(path), "--user", editor.username, stderr=stderr)
+
+    assert "outlets[0].reliability: an-editor may not grade outlets" in stderr.getvalue()
+    assert table_counts() == [0] * 8
+
+
+def test_import_command_refuses_json_nested_too_deep_with_an_error_not_a_traceback(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000)
+
+    with pytest.raises(CommandError, match="is not valid JSON"):
+        call_command("import_claims", str(path))
+
+
+def test_import_command_refuses_an_unknown_user(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(minimal()))
+
+    with pytest.raises(CommandError, match="no user is named 'nobody'"):
+        call_command("import_claims", str(path), "--user", "nobody")
+    assert table_counts() == [0] * 8
+
+
+@pytest.mark.parametrize(
+    ("raw", "path"),
+    [
+        ('"low": 1e309', "claims[0].value.quantity.low"),
+        ('"low": NaN', "claims[0].value.quantity.low"),
+        ('"low": 400, "unit": "fighters\\ud800"', "claims[0].value.quantity.unit"),
+        ('"low": 400, "unit": "fighters\\u0000"', "claims[0].value.quantity.unit"),
+    ],
+)
+def test_import_command_refuses_what_cannot_be_stored_with_its_path(tmp_path, raw, path):
+    import_claimset(minimal())
+    before = stored_state()
+    text = json.dumps(minimal(text="Changed.", value={"quantity": {"low": 1}}))
+    text = text.replace('"low": 1', raw)
+    file = tmp_path / "c.json"
+    file.write_text(text)
+    stderr = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_claims", str(file), stderr=stderr)
+
+    assert stderr.getvalue().startswith(f"{path}: ")
+    assert stored_state() == before
