@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import reports, values
+from claims.desk import AWAITING_REVIEW
 from claims.detection import claims_changed
 from claims.forms import ClaimAdminForm
 from claims.models import (
@@ -132,12 +133,28 @@ class AppearanceInline(admin.TabularInline):
         return outlet_with_reliability(appearance) or self.get_empty_value_display()
 
 
+class AwaitingReviewFilter(admin.SimpleListFilter):
+    """Claims no reviewer has decided on yet (unreviewed or under review): the desk's link."""
+
+    title = "awaiting review"
+    parameter_name = "awaiting"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", "awaiting review")]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(status__in=AWAITING_REVIEW)
+        return queryset
+
+
 @admin.register(Claim)
 class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = ("key", "short_text", "subject", "predicate", "value", "status")
     list_select_related = ("subject", "predicate", "value_entity")
     list_filter = (
+        AwaitingReviewFilter,
         "status",
         "value_type",
         "negated",

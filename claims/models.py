@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 from claims.confidence import (
@@ -19,6 +20,11 @@ from tracker.models import (
     date_has_precision,
     key_validator,
 )
+
+
+def shorten(text: str, length: int) -> str:
+    """The text cut at a word to at most `length` characters, with an ellipsis when cut."""
+    return Truncator(" ".join(text.split())).chars(length)
 
 
 class ValueType(models.TextChoices):
@@ -364,7 +370,9 @@ class Appearance(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_id} in {self.source_id}"
+        # By what it says and where: ids mean nothing to the people choosing one.
+        said = f"“{shorten(self.quote, 60)}”" if self.quote else shorten(self.claim.text, 60)
+        return f"{said} in {shorten(self.source.title, 50)}"
 
 
 class AppearanceVia(models.Model):
@@ -372,7 +380,8 @@ class AppearanceVia(models.Model):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="via_links")
 
     class Meta:
-        verbose_name = "appearance attributed to"
+        verbose_name = "attribution"
+        verbose_name_plural = "attributions"
         constraints = [
             models.UniqueConstraint(
                 fields=["appearance", "source"], name="claims_appearancevia_unique"
@@ -380,7 +389,7 @@ class AppearanceVia(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.appearance_id} via {self.source_id}"
+        return f"{self.appearance}, according to {shorten(self.source.title, 50)}"
 
 
 class RelationType(models.TextChoices):
@@ -416,7 +425,10 @@ class ClaimRelation(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_claim_id} {self.type} {self.to_claim_id}"
+        return (
+            f"{shorten(self.from_claim.text, 50)} {self.get_type_display()} "
+            f"{shorten(self.to_claim.text, 50)}"
+        )
 
 
 class ClaimTerm(models.Model):
@@ -513,6 +525,7 @@ class Contradiction(TimestampedModel):
     history = HistoricalRecords(excluded_fields=["last_detected_at"])
 
     class Meta:
+        verbose_name = "contradiction flag"
         ordering = ["claim_a", "claim_b"]
         constraints = [
             models.UniqueConstraint(
@@ -546,7 +559,8 @@ class Contradiction(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_a_id} vs {self.claim_b_id} ({self.kind}, {self.status})"
+        # The explanation names both values and the subject ("2011 vs 2012-09-11 — date, ...").
+        return shorten(self.explanation, 90) or "contradiction flag"
 
 
 class ScanStatus(models.TextChoices):
@@ -807,7 +821,10 @@ class ClaimStatusChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_id}: {self.from_status} -> {self.to_status}"
+        return (
+            f"{shorten(self.claim.text, 60)}: {self.get_from_status_display()} to "
+            f"{self.get_to_status_display()}"
+        )
 
 
 # --- track records of outlets and speakers (claims/credibility.py) -----------------------------
@@ -853,7 +870,7 @@ class OutletTrackRecord(TrackRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.outlet_id}: {self.score:.2f} ({self.settled} settled)"
+        return f"{self.outlet}: {self.score:.2f} ({self.settled} settled)"
 
 
 class SpeakerTrackRecord(TrackRecord):
@@ -869,7 +886,7 @@ class SpeakerTrackRecord(TrackRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.speaker_id}: {self.score:.2f} ({self.settled} settled)"
+        return f"{self.speaker}: {self.score:.2f} ({self.settled} settled)"
 
 
 class TrackRecordState(models.Model):

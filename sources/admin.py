@@ -365,6 +365,27 @@ class SourceCitationInline(admin.TabularInline):
     extra = 0
 
 
+class ReadForClaimsFilter(admin.SimpleListFilter):
+    """Sources with text whose claims are yet to be recorded ("not read for claims"), for the
+    desk's link and for whoever proposes claims from articles."""
+
+    title = "read for claims"
+    parameter_name = "read_for_claims"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("no", "not yet: text and no claim"), ("yes", "yes: claims recorded")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        from claims.desk import sources_unread_for_claims  # claims depends on sources
+
+        unread = sources_unread_for_claims().values("pk")
+        if self.value() == "no":
+            return queryset.filter(pk__in=unread)
+        if self.value() == "yes":
+            return queryset.exclude(pk__in=unread)
+        return queryset
+
+
 @admin.register(Source)
 class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     form = SourceForm
@@ -379,6 +400,7 @@ class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     )
     list_select_related = ("outlet",)
     list_filter = (
+        ReadForClaimsFilter,
         "outlet__reliability",
         "outlet__kind",
         ("outlet", admin.RelatedOnlyFieldListFilter),

@@ -1,6 +1,8 @@
-"""Loads the demo claimset, demo/libya.claimset.json, as import_claims would.
+"""Loads the demo claimset, demo/libya.claimset.json, as import_claims would, then the demo
+reviewer's ratings and vetting (claims/demo.py).
 
-Safe to run on every start: the import is idempotent by key, so a second run changes nothing.
+Safe to run on every start: the import is idempotent by key and the reviews are made once, so a
+second run changes nothing.
 """
 
 import json
@@ -10,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.claimset_import import import_claimset
+from claims.demo import demo_reviews_apply
 from tracker.bulk import gc_paused
 from tracker.errors import ApplicationError
 
@@ -41,3 +44,6 @@ class Command(BaseCommand):
         else:
             message = f"Demo data from {name} already loaded: nothing to change."
         self.stdout.write(message, self.style.SUCCESS)
+        reviewed = demo_reviews_apply()
+        if reviewed:
+            self.stdout.write(f"Demo reviews: {reviewed} claims rated by the demo reviewer.")
