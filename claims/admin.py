@@ -40,12 +40,14 @@ from claims.models import (
     ReportEdition,
     ValueType,
 )
+from claims.plain_words import quantity_in_words
 from claims.review_admin import ClaimReviewAdminMixin
 from claims.roles import REVIEW_CONTRADICTION
 from claims.selectors import (
     ContradictionFilters,
     claim_open_contradictions,
     contradictions_for_report,
+    entity_names_with_contradictions,
 )
 from claims.services import (
     claim_appearance_positions_assign,
@@ -60,6 +62,7 @@ from sources.models import Entity, Outlet
 from tracker.errors import ApplicationError
 
 SHORT_TEXT_LENGTH = 90
+LIST_TEXT_LENGTH = 70
 COMPACT_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
 
 # --- predicates --------------------------------------------------------------------------------
@@ -151,7 +154,10 @@ class AwaitingReviewFilter(admin.SimpleListFilter):
 @admin.register(Claim)
 class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
     form = ClaimAdminForm
-    list_display = ("key", "short_text", "subject", "predicate", "value", "status")
+    # Named by its text (the key is an external id); the predicate and value in one column, so
+    # that status and independent sources fit beside them at 1280 px.
+    list_display = ("short_text", "subject", "says", "status")
+    list_display_links = ("short_text",)
     list_select_related = ("subject", "predicate", "value_entity")
     list_filter = (
         AwaitingReviewFilter,
@@ -227,13 +233,21 @@ class ClaimAdmin(ClaimReviewAdminMixin, SimpleHistoryAdmin):
     def open_contradictions(self, claim: Claim) -> str:
         return open_contradictions_html(claim) or "none open"
 
-    @admin.display(description="text", ordering="text")
+    @admin.display(description="claim", ordering="text")
     def short_text(self, claim: Claim) -> str:
-        return Truncator(claim.text).chars(SHORT_TEXT_LENGTH)
+        return Truncator(claim.text).chars(LIST_TEXT_LENGTH)
 
     @admin.display(description="value")
     def value(self, claim: Claim) -> str | None:
         return claim_value_text(claim)
+
+    @admin.display(description="says", ordering="predicate__name")
+    def says(self, claim: Claim) -> str | None:
+        """ "population: 80,000 people"; empty for a claim kept as text only."""
+        value = claim_value_text(claim)
+        if claim.predicate is None or value is None:
+            return None
+        return f"{claim.predicate.name}: {value}"
 
     @admin.display(description="parsed value")
     def parsed_value(self, claim: Claim) -> str:
@@ -337,7 +351,7 @@ def _interval_text(
         )
     except values.ValueParseError:  # an empty interval, e.g. (5, 5): show what is stored
         return f"{low}, {high} {unit or ''}".strip()
-    return values.format_quantity(quantity, unit)
+    return quantity_in_words(quantity, unit)
 
 
 def _decimal(value: float | None) -> Decimal | None:
@@ -469,7 +483,15 @@ def _claim_url(claim_id: int) -> str:
 
 
 def _claim_link(claim: Claim) -> str:
-    return format_html('<a href="{}">{}</a>', _claim_url(claim.pk), claim.key)
+    return format_html('<a href="{}">{}</a>', _claim_url(claim.pk), Truncator(claim.text).chars(60))
+
+
+def detector_html(detected_by: str) -> SafeString:
+    """ "found automatically", the detector and its version on hover: jargon kept out of sight."""
+    return format_html(
+        '<span class="detector-version" title="detector {}">found automatically</span>',
+        detected_by,
+    )
 
 
 def open_contradictions_html(claim: Claim) -> SafeString | None:
@@ -479,7 +501,15 @@ def open_contradictions_html(claim: Claim) -> SafeString | None:
     for flag in claim_open_contradictions(claim_id=claim.pk):
         other = flag.claim_b if flag.claim_a_id == claim.pk else flag.claim_a
         flag_url = reverse("admin:claims_contradiction_change", args=[flag.pk])
-        rows.append((flag_url, flag.kind, flag.explanation, _claim_url(other.pk), other.key))
+        rows.append(
+            (
+                flag_url,
+                flag.get_kind_display().lower(),
+                flag.explanation,
+                _claim_url(other.pk),
+                Truncator(other.text).chars(80),
+            )
+        )
     if not rows:
         return None
     return format_html(
@@ -577,9 +607,11 @@ class ContradictionReviewForm(forms.ModelForm):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
+        label="Reason",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text="Required to dismiss: why the two claims do not contradict each other.",
+        help_text="Kept with the flag (and with the refuted claim's status change). Required "
+        "to dismiss: why the two claims do not contradict each other.",
     )
 
     class Meta:
@@ -592,8 +624,12 @@ class ContradictionReviewForm(forms.ModelForm):
         if flag.pk is not None and "decision" in self.fields:
             # Name the claims, so that A and B cannot be mixed up (loaded with the flag).
             choices = dict(self.fields["decision"].choices)
-            choices[DECISION_REFUTE_A] = f"resolve by refuting claim A ({flag.claim_a.key})"
-            choices[DECISION_REFUTE_B] = f"resolve by refuting claim B ({flag.claim_b.key})"
+            choices[DECISION_REFUTE_A] = (
+                f"resolve by refuting claim A: {Truncator(flag.claim_a.text).chars(80)}"
+            )
+            choices[DECISION_REFUTE_B] = (
+                f"resolve by refuting claim B: {Truncator(flag.claim_b.text).chars(80)}"
+            )
             self.fields["decision"].choices = list(choices.items())
 
     def clean(self) -> dict[str, object]:
@@ -690,7 +726,7 @@ class ContradictionAdmin(SimpleHistoryAdmin):
     readonly_fields = (
         "kind",
         "explanation",
-        "detected_by",
+        "found_by",
         "last_detected_at",
         "status",
         "status_changed_by",
@@ -710,7 +746,7 @@ class ContradictionAdmin(SimpleHistoryAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Contradiction | None = None):
         fieldsets = [
-            (None, {"fields": ("explanation", "kind", "detected_by", "last_detected_at")}),
+            (None, {"fields": ("explanation", "kind", "found_by", "last_detected_at")}),
             (
                 "Review",
                 {
@@ -755,26 +791,31 @@ class ContradictionAdmin(SimpleHistoryAdmin):
     ) -> None:
         decision = form.cleaned_data.get("decision")
         review = {"contradiction_id": obj.pk, "by": request.user}
+        reason = form.cleaned_data.get("reason", "")
         if decision == DECISION_CONFIRM:
-            contradiction_confirm(**review)
+            contradiction_confirm(**review, reason=reason)
         elif decision == DECISION_DISMISS:
-            contradiction_dismiss(**review, reason=form.cleaned_data["reason"])
+            contradiction_dismiss(**review, reason=reason)
         elif decision in (DECISION_REFUTE_A, DECISION_REFUTE_B):
             refuted = obj.claim_a_id if decision == DECISION_REFUTE_A else obj.claim_b_id
-            contradiction_resolve(**review, refuted_claim_id=refuted)
+            contradiction_resolve(**review, refuted_claim_id=refuted, reason=reason)
         else:
             return
         obj.refresh_from_db()  # for the change message and the history entry
+
+    @admin.display(description="found by")
+    def found_by(self, flag: Contradiction) -> str:
+        return detector_html(flag.detected_by)
 
     @admin.display(description="explanation", ordering="explanation")
     def short_explanation(self, flag: Contradiction) -> str:
         return Truncator(flag.explanation).chars(SHORT_TEXT_LENGTH)
 
-    @admin.display(description="claim A", ordering="claim_a__key")
+    @admin.display(description="claim A", ordering="claim_a__text")
     def claim_a_link(self, flag: Contradiction) -> str:
         return _claim_link(flag.claim_a)
 
-    @admin.display(description="claim B", ordering="claim_b__key")
+    @admin.display(description="claim B", ordering="claim_b__text")
     def claim_b_link(self, flag: Contradiction) -> str:
         return _claim_link(flag.claim_b)
 
@@ -869,7 +910,12 @@ class ContradictionReportFilterForm(forms.Form):
     kind = forms.MultipleChoiceField(
         choices=ContradictionKind.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    subject = forms.CharField(required=False, help_text="An entity's key, name or alias.")
+    subject = forms.CharField(
+        required=False,
+        help_text="A name or alias, or part of one: Sirte finds the Battle of Sirte too.",
+        # Suggestions as one types: the subjects with flags, by name and every alias.
+        widget=forms.TextInput(attrs={"list": "report-subjects", "autocomplete": "off"}),
+    )
     outlet = forms.ModelChoiceField(
         queryset=Outlet.objects.order_by("name"),
         required=False,
@@ -952,6 +998,7 @@ class ContradictionReportAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "form": form,
             "pdf_query": query.urlencode(),
+            "subject_suggestions": entity_names_with_contradictions(),
             "editions_url": reverse("admin:claims_reportedition_changelist"),
         }
         request.current_app = self.admin_site.name

@@ -57,6 +57,7 @@ from claims.models import (
     ScanStatus,
     ValueType,
 )
+from claims.plain_words import quantity_in_words
 from claims.value_columns import earliest_publication
 from sources.models import Entity, EntityAlias
 from tracker.bulk import chunked, filter_in, insert_rows, update_rows
@@ -414,7 +415,7 @@ def _describe_quantity(claim: dict) -> str:
         low_inclusive=claim["quantity_low_inclusive"],
         high_inclusive=claim["quantity_high_inclusive"],
     )
-    return values.format_quantity(quantity, unit or None)
+    return quantity_in_words(quantity, unit or None)
 
 
 def _mentions_unit(words: set[str], unit: str) -> bool:

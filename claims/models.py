@@ -504,9 +504,14 @@ class Contradiction(TimestampedModel):
     claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="contradictions_as_b")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     explanation = models.CharField(max_length=500)
-    detected_by = models.CharField(max_length=40, help_text="The detector and its version.")
+    detected_by = models.CharField(
+        "found by", max_length=40, help_text="The detector and its version."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    dismissed_reason = models.TextField(blank=True)
+    # Named for its first use; it keeps the reviewer's reason for any decision.
+    dismissed_reason = models.TextField(
+        "reviewer's reason", blank=True, help_text="Why the reviewer decided as they did."
+    )
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -32,7 +32,7 @@ from claims.selectors import (
     claim_vetting_blockers,
     independent_sources_by_claim,
 )
-from claims.services import claim_rate, claim_status_change
+from claims.services import claim_review_submit
 
 RATING_FIELDS = ("rate_likelihood", "rate_confidence", "rate_credibility", "rate_rationale")
 STATUS_FIELDS = ("new_status", "status_reason")
@@ -145,16 +145,8 @@ class ClaimReviewFormMixin(forms.Form):
             self.add_error("new_status", "The claim has this status already.")
         if not cleaned.get("status_reason", "").strip():
             self.add_error("status_reason", "Say why the status changes.")
-        if status == ClaimStatus.VETTED:
-            rating = self.new_rating() if "rate_likelihood" in self.fields else None
-            blockers = claim_vetting_blockers(
-                claim_id=self.instance.pk,
-                new_rating=(self.reviewer.pk, rating.likelihood) if rating else None,
-            )
-            if blockers:
-                self.add_error(
-                    "new_status", "The claim cannot be vetted: " + "; ".join(blockers) + "."
-                )
+        # What blocks vetting is not checked here: the save keeps the rating entered with it
+        # and says why the status did not move (claim_review_submit, save_related).
 
 
 class ClaimReviewAdminMixin:
@@ -225,27 +217,27 @@ class ClaimReviewAdminMixin:
             return
         claim = form.instance
         try:
-            rating = form.new_rating() if "rate_likelihood" in form.fields else None
-            if rating is not None:
-                claim_rate(
-                    by=request.user,
-                    claim_id=claim.pk,
-                    likelihood=rating.likelihood,
-                    confidence=rating.confidence,
-                    credibility=rating.credibility,
-                    rationale=form.cleaned_data.get("rate_rationale", ""),
-                )
-            status = form.cleaned_data.get("new_status")
-            if status:
-                claim_status_change(
-                    by=request.user,
-                    claim_id=claim.pk,
-                    status=status,
-                    reason=form.cleaned_data["status_reason"],
-                )
+            outcome = claim_review_submit(
+                by=request.user,
+                claim_id=claim.pk,
+                rating=form.new_rating() if "rate_likelihood" in form.fields else None,
+                rationale=form.cleaned_data.get("rate_rationale", ""),
+                status=form.cleaned_data.get("new_status", ""),
+                status_reason=form.cleaned_data.get("status_reason", ""),
+            )
         except ValidationError as error:
             # Checked by the form already; this is another reviewer's change in between.
             self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        if outcome.status_refused:
+            claim.refresh_from_db(fields=["status"])
+            saved = "Your rating was saved, but the" if outcome.rating else "The"
+            self.message_user(
+                request,
+                f"{saved} status stays {claim.get_status_display().lower()}: "
+                f"{outcome.status_refused}",
+                messages.WARNING,
+            )
 
     @admin.display(description="current ratings")
     def current_ratings(self, claim: Claim) -> SafeString | str:

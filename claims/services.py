@@ -8,6 +8,7 @@ keyed by the claim's field names, so a form can show each on its field.
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +20,7 @@ from claims.confidence import (
     AnalyticConfidence,
     Credibility,
     Likelihood,
+    RatingValues,
     rationale_required,
 )
 from claims.models import (
@@ -327,12 +329,13 @@ def _decide(flag: Contradiction, status: str, by, reason: str = "") -> None:
     )
 
 
-def contradiction_confirm(*, contradiction_id: int, by) -> Contradiction:
-    """The reviewer agrees the two claims cannot both be true; it stays on the record."""
+def contradiction_confirm(*, contradiction_id: int, by, reason: str = "") -> Contradiction:
+    """The reviewer agrees the two claims cannot both be true; it stays on the record, with the
+    reviewer's reason when one is given."""
     require_permission(by, REVIEW_CONTRADICTION)
     with transaction.atomic():
         flag = _flag_for_review(contradiction_id)
-        _decide(flag, ContradictionStatus.CONFIRMED, by)
+        _decide(flag, ContradictionStatus.CONFIRMED, by, reason.strip())
     return flag
 
 
@@ -349,9 +352,12 @@ def contradiction_dismiss(*, contradiction_id: int, by, reason: str) -> Contradi
     return flag
 
 
-def contradiction_resolve(*, contradiction_id: int, by, refuted_claim_id: int) -> Contradiction:
+def contradiction_resolve(
+    *, contradiction_id: int, by, refuted_claim_id: int, reason: str = ""
+) -> Contradiction:
     """Settle the flag by marking one of its two claims refuted (kept, never deleted); the
-    status change is recorded like any other, the flag as its reason."""
+    status change is recorded like any other, the flag as its reason. The reviewer's reason,
+    when given, is kept with the flag and with the claim's status change."""
     require_permission(by, REVIEW_CONTRADICTION)
     with transaction.atomic():
         flag = _flag_for_review(contradiction_id)
@@ -361,15 +367,16 @@ def contradiction_resolve(*, contradiction_id: int, by, refuted_claim_id: int) -
             )
         claim = Claim.objects.select_for_update().get(pk=refuted_claim_id)
         other = flag.claim_b if claim.pk == flag.claim_a_id else flag.claim_a
+        reason = reason.strip()
         if claim.status != ClaimStatus.REFUTED:
+            resolves = f"resolves the contradiction with {other.key}: {flag.explanation}"
             _status_set(
                 claim,
                 ClaimStatus.REFUTED,
                 by=by,
-                reason=f"resolves contradiction flag {flag.pk} with {other.key}: "
-                f"{flag.explanation}",
+                reason=f"{reason} ({resolves})" if reason else resolves,
             )
-        _decide(flag, ContradictionStatus.RESOLVED, by)
+        _decide(flag, ContradictionStatus.RESOLVED, by, reason)
     return flag
 
 
@@ -467,6 +474,53 @@ def claim_status_change(*, by, claim_id: int, status: str, reason: str) -> Claim
                 )
         _status_set(claim, status, by=by, reason=reason)
     return claim
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """What a reviewer's save did: the rating made (None if none was given), whether the status
+    moved, and, when a change was asked for and refused, why the status did not move."""
+
+    rating: ClaimRating | None
+    status_changed: bool
+    status_refused: str = ""
+
+
+def claim_review_submit(
+    *,
+    by,
+    claim_id: int,
+    rating: RatingValues | None,
+    rationale: str = "",
+    status: str = "",
+    status_reason: str = "",
+) -> ReviewOutcome:
+    """A reviewer's save on a claim: a new rating first, then a status change.
+
+    The rating is kept even when the status change is refused (vetting blocked by an open
+    contradiction, say): the reviewer's judgement does not depend on the claim's state, and
+    throwing it away would lose their work. The outcome says why the status did not move.
+    Raises what claim_rate raises for a bad rating (nothing is saved then).
+    """
+    made = None
+    if rating is not None:
+        made = claim_rate(
+            by=by,
+            claim_id=claim_id,
+            likelihood=rating.likelihood,
+            confidence=rating.confidence,
+            credibility=rating.credibility,
+            rationale=rationale,
+        )
+    if not status:
+        return ReviewOutcome(rating=made, status_changed=False)
+    try:
+        claim_status_change(by=by, claim_id=claim_id, status=status, reason=status_reason)
+    except ValidationError as error:
+        return ReviewOutcome(
+            rating=made, status_changed=False, status_refused=" ".join(error.messages)
+        )
+    return ReviewOutcome(rating=made, status_changed=True)
 
 
 def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:
