@@ -1,5 +1,7 @@
 """Values written the way a newsroom says them ("at least 400 fighters"), not as intervals."""
 
+import calendar
+
 from claims import values
 
 
@@ -30,3 +32,13 @@ def quantity_in_words(q: values.Quantity, unit: str | None = None) -> str:
         text = "any number"
     shown_unit = unit if unit is not None else q.unit
     return f"{text} {shown_unit}" if shown_unit else text
+
+
+def partial_date_in_words(day: values.PartialDate) -> str:
+    """ "6 December 2016", "July 2015" or "2015", as precisely as the date is known."""
+    if day.month is None:
+        return str(day.year)
+    month = calendar.month_name[day.month]
+    if day.day is None:
+        return f"{month} {day.year}"
+    return f"{day.day} {month} {day.year}"

@@ -17,13 +17,13 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims.plain_words import partial_date_in_words
 from claims.roles import GRADE_OUTLET
 from claims.values import (
     PartialDate,
     Precision,
     ValueParseError,
     normalize_name,
-    parse_partial_date,
 )
 from sources import services
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
@@ -290,17 +290,37 @@ class EntityAdmin(NormalizedSearchMixin, admin.ModelAdmin):
 # --- sources -----------------------------------------------------------------------------------
 
 
+class AuthorsField(forms.CharField):
+    """Authors as a list, one a line: stored as the JSON list the model keeps."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "cols": 40})
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, list | tuple):
+            return "\n".join(str(name) for name in value)
+        return "" if value is None else str(value)
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(self.prepare_value(initial)) != self.to_python(data)
+
+
 class SourceForm(ComputedColumnsForm):
-    """A source, its publication date entered as a partial ISO date ("2015-07")."""
+    """A source, its publication date entered as people write it ("6 December 2016")."""
 
     # https: Django 6's default, chosen now (Django 5.2 warns when no scheme is chosen).
-    url = forms.URLField(max_length=2000, required=False, assume_scheme="https")
+    url = forms.URLField(label="URL", max_length=2000, required=False, assume_scheme="https")
     published_as_text = forms.CharField(
         label="Published",
         required=False,
-        max_length=10,
-        help_text="2015, 2015-07 or 2015-07-01: as precisely as the source gives it.",
+        max_length=100,
+        help_text="As precisely as the source gives it: 6 December 2016, July 2015, 2015 or "
+        "2015-07-01.",
     )
+    authors = AuthorsField(label="Authors", required=False, help_text="One author a line.")
     computed_column_errors = {
         "normalized_url": (
             "url",
@@ -311,9 +331,15 @@ class SourceForm(ComputedColumnsForm):
     class Meta:
         model = Source
         fields = ("key", "title", "outlet", "url", "authors", "language", "text")
+        help_texts = {
+            "key": "Stable external id. Leave empty on a new source to generate one from the "
+            "title.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "key" in self.fields:
+            self.fields["key"].required = False
         source = self.instance
         if source.published is not None and source.published_precision:
             self.initial.setdefault(
@@ -322,13 +348,23 @@ class SourceForm(ComputedColumnsForm):
             )
 
     def clean_published_as_text(self) -> PartialDate | None:
-        text = self.cleaned_data["published_as_text"].strip()
-        if not text:
-            return None
         try:
-            return parse_partial_date(text)
+            return services.source_published_parse(self.cleaned_data["published_as_text"])
         except ValueParseError as error:
             raise ValidationError(str(error)) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        if "key" in self.fields and not cleaned_data.get("key") and "key" not in self.errors:
+            if self.instance._state.adding:
+                cleaned_data["key"] = services.source_key_generate(
+                    title=cleaned_data.get("title", "")
+                )
+            else:
+                self.add_error(
+                    "key", "A source's key is its stable external id: it cannot be emptied."
+                )
+        return cleaned_data
 
     def fill_computed_columns(self) -> None:
         services.source_url_normalize(source=self.instance)
@@ -435,9 +471,10 @@ class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
 
 
 def _partial_date_text(day: date | None, precision: str) -> str | None:
+    """ "6 December 2016", "July 2015", "2015": as the source form reads it back."""
     if day is None or not precision:
         return None
-    return PartialDate.from_date(day, Precision(precision)).isoformat()
+    return partial_date_in_words(PartialDate.from_date(day, Precision(precision)))
 
 
 # The alias and citation rows are edited inline under their entity or source; these pages list
