@@ -21,7 +21,7 @@ from claims.models import (
     ValueType,
 )
 from sources.models import Entity, Outlet, Source
-from tests.admin import changelist_queries
+from tests.admin import PERMISSION_QUERIES, changelist_queries
 from tests.factories import (
     AppearanceFactory,
     ClaimFactory,
@@ -38,10 +38,10 @@ from tracker.models import Precision
 # (filtered and full), the page of rows with their related rows joined, and the filters' choices
 # (the claim list's predicates); the claim list also reads its page's appearances, their via
 # sources and the citations, for the independent-source column.
-CLAIM_CHANGELIST_QUERIES = 9
-APPEARANCE_CHANGELIST_QUERIES = 5
-CLAIM_RELATION_CHANGELIST_QUERIES = 5
-PREDICATE_CHANGELIST_QUERIES = 5
+CLAIM_CHANGELIST_QUERIES = 9 + PERMISSION_QUERIES
+APPEARANCE_CHANGELIST_QUERIES = 5 + PERMISSION_QUERIES
+CLAIM_RELATION_CHANGELIST_QUERIES = 5 + PERMISSION_QUERIES
+PREDICATE_CHANGELIST_QUERIES = 5 + PERMISSION_QUERIES
 
 
 # --- changelists -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from claims.models import (
     ContradictionStatus,
 )
 from sources.models import Entity, Outlet, Source
-from tests.admin import changelist_queries
+from tests.admin import PERMISSION_QUERIES, changelist_queries
 from tests.factories import (
     AppearanceFactory,
     ClaimFactory,
@@ -32,12 +32,12 @@ from tracker.models import Precision
 # Queries of one GET of the flag list, whatever the number of flags: the session, the user, two
 # counts (filtered and full), the page of flags with both claims and their subjects joined, and
 # the choices of the subject and outlet filters.
-CONTRADICTION_CHANGELIST_QUERIES = 7
+CONTRADICTION_CHANGELIST_QUERIES = 7 + PERMISSION_QUERIES
 # Queries of one GET of a flag's page, whatever the number of appearances: the session, the
 # user, the flag with its claims, subjects and reviewer joined, the two claims with their
 # subjects, predicates, values and locations, and their appearances with sources, outlets and
 # speakers.
-CONTRADICTION_CHANGE_PAGE_QUERIES = 5
+CONTRADICTION_CHANGE_PAGE_QUERIES = 5 + PERMISSION_QUERIES
 
 CHANGELIST = reverse("admin:claims_contradiction_changelist")
 

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation
-from tests.admin import changelist_queries
+from tests.admin import PERMISSION_QUERIES, changelist_queries
 from tests.factories import EntityAliasFactory, EntityFactory, OutletFactory, SourceFactory
 from tracker.models import Precision
 
@@ -14,9 +14,9 @@ from tracker.models import Precision
 # (filtered and full), the page of rows with their related rows joined, and one query each for
 # the outlet's distinct countries / the entity's aliases (prefetched) / the source's outlets
 # and distinct languages (filters).
-OUTLET_CHANGELIST_QUERIES = 6
-ENTITY_CHANGELIST_QUERIES = 6
-SOURCE_CHANGELIST_QUERIES = 7
+OUTLET_CHANGELIST_QUERIES = 6 + PERMISSION_QUERIES
+ENTITY_CHANGELIST_QUERIES = 6 + PERMISSION_QUERIES
+SOURCE_CHANGELIST_QUERIES = 7 + PERMISSION_QUERIES
 
 
 def add_outlets(count: int, first: int) -> list[Outlet]:
