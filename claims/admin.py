@@ -115,7 +115,7 @@ def outlet_with_reliability(appearance: Appearance) -> str | None:
     source = appearance.source if appearance.source_id else None
     if source is None or source.outlet is None:
         return None
-    return f"{source.outlet.name} ({source.outlet.reliability or '?'})"
+    return f"{source.outlet.name} ({source.outlet.reliability or 'not graded'})"
 
 
 class AppearanceInline(admin.TabularInline):
@@ -559,7 +559,7 @@ def _appearance_row(appearance: Appearance) -> dict[str, object]:
         "source_url": reverse("admin:sources_source_change", args=[source.pk]),
         "published": _published_text(source),
         "outlet": outlet.name if outlet else "",
-        "reliability": (outlet.reliability or "?") if outlet else "",
+        "reliability": (outlet.reliability or "not graded") if outlet else "",
         "reliability_label": outlet.get_reliability_display() if outlet else "",
     }
 
@@ -686,7 +686,10 @@ class ContradictionOutletFilter(admin.SimpleListFilter):
             .order_by("name")
             .values_list("pk", "name", "reliability")
         )
-        return [(str(pk), f"{name} ({reliability or '?'})") for pk, name, reliability in outlets]
+        return [
+            (str(pk), f"{name} ({reliability or 'not graded'})")
+            for pk, name, reliability in outlets
+        ]
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
         if self.value() is None:

@@ -50,34 +50,35 @@ class ClaimReviewFormMixin(forms.Form):
     which parts the user may use are set on the class by ClaimReviewAdminMixin.get_form."""
 
     rate_likelihood = forms.ChoiceField(
-        label="likelihood",
+        label="Likelihood",
         choices=[("", "no new rating"), *Likelihood.choices],
         required=False,
-        help_text="ICD 203. A new rating supersedes your previous one, which is kept.",
+        help_text="How likely the claim is to be true (the US intelligence community's scale, "
+        "ICD 203). A new rating replaces your previous one, which is kept.",
     )
     rate_confidence = forms.ChoiceField(
-        label="analytic confidence",
+        label="Confidence in your judgement",
         choices=[("", "---------"), *AnalyticConfidence.choices],
         required=False,
     )
     rate_credibility = forms.ChoiceField(
-        label="information credibility",
+        label="Credibility",
         choices=[("", "---------"), *Credibility.choices],
         required=False,
     )
     rate_rationale = forms.CharField(
-        label="rationale",
+        label="Why",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text='Required below "likely" and when the grade differs from the suggestion.',
     )
     new_status = forms.ChoiceField(
-        label="change status to",
+        label="Change status to",
         choices=[("", "keep the status"), *ClaimStatus.choices],
         required=False,
     )
     status_reason = forms.CharField(
-        label="why",
+        label="Why",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text="Kept with the status change.",
@@ -290,7 +291,7 @@ def current_ratings_html(claim: Claim) -> SafeString | None:
             rating.get_likelihood_display(),
             rating.confidence,
             rating.credibility,
-            rating.suggested_credibility or "?",
+            rating.suggested_credibility or "none",
             rating.rationale or "",
             rating.created_at.strftime("%Y-%m-%d %H:%M"),
         )

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.plain_words import partial_date_in_words
@@ -134,7 +135,7 @@ def track_record_text(record) -> str:
 def truth_score_text(record) -> str:
     if record is None or record.truth_score is None:
         return "not computed yet"
-    return f"{record.truth_score:.2f} (over {record.claims} claims)"
+    return f"{record.truth_score:.2f} (over {record.claims} claim{pluralize(record.claims)})"
 
 
 @admin.register(Outlet)

@@ -151,7 +151,7 @@ def test_subject_and_outlet_filters_offer_only_what_flags_have(staff_client):
         for spec in response.context["cl"].filter_specs
         if spec.title in ("subject", "outlet")
     }
-    assert choices == {"subject": ["Benghazi", "Sirte"], "outlet": ["AFP (?)"]}
+    assert choices == {"subject": ["Benghazi", "Sirte"], "outlet": ["AFP (not graded)"]}
 
 
 def test_flag_list_searches_claim_keys_and_texts_and_explanations(staff_client):

@@ -67,4 +67,6 @@ class Command(BaseCommand):
         data = report if isinstance(report, bytes) else report.encode("utf-8")
         with open(output, "wb") as file:
             file.write(data)
-        self.stderr.write(f"{form} report of {len(flags)} flags written to {output}")
+        self.stderr.write(
+            f"{form} report of {len(flags)} flag{'' if len(flags) == 1 else 's'} written to {output}"
+        )
