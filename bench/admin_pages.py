@@ -1,12 +1,13 @@
 """Benchmark: server time of every admin page on the demo data, with Django's test client.
 
-Makes a fresh database (SQLite in a temporary folder unless DATABASE_URL is given), migrates it,
-loads the demo as ./scripts/start does (load_demo: its checks run in-process), then, logged in
-as the demo admin (who may open every page), GETs every list, add and change page the desk links to (each model's first
-three records), the desk itself, the contradiction report and its PDF. Each page is fetched
-once to warm caches that a running server would have warm (templates, the first chart), then
-timed --repeat times; the table shows the median and the worst, in milliseconds, against the
-aims: 300 ms for an admin page, 500 ms for the report page, 2 s for its PDF.
+Makes a fresh database (SQLite in a temporary folder unless DATABASE_URL is given), migrates
+it, loads the demo as ./scripts/start does (load_demo: its checks run in-process), then, logged
+in as the demo admin (who may open every page), GETs every list, add and change page the desk
+links to (each model's first three records), the desk itself, the contradiction report and its
+PDF. Each page is fetched once to warm what a running server would have warm (templates, the
+chart cache), then timed --repeat times; the table shows the median and the worst, in
+milliseconds, against the aims: 300 ms for an admin page, 500 ms for the report page, 2 s for
+its PDF. The worst is sensitive to other work on the machine; the median is the figure to read.
 
     .venv/bin/python bench/admin_pages.py [--repeat 5]
 """
@@ -57,10 +58,11 @@ def main() -> int:
             started = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
         rows.append((label, url, kind, statistics.median(times), max(times)))
     print_table(rows)
-    return 0 if all(worst <= AIM_MS[kind] for *_, kind, _median, worst in rows) else 1
+    return 0 if all(median <= AIM_MS[kind] for *_, kind, median, _worst in rows) else 1
 
 
 def pages() -> list[tuple[str, str, str]]:
