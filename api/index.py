@@ -1,6 +1,8 @@
 """/api/ and /api/v1/: where the schema, the docs and the endpoints are, for someone who types
 the address by hand. Left out of the schema: they describe it rather than belong to it."""
 
+import re
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
@@ -51,3 +53,18 @@ class ApiV1RootApi(APIView):
 
     def get(self, request: Request) -> Response:
         return Response(_v1(request))
+
+
+def api_view_name(view, **kwargs) -> str:
+    """A view's name as the browsable API titles it: "Facts", "Fact", "Claim tracker API",
+    rather than DRF's "Fact List Api" from the class name."""
+    if "name" in kwargs:
+        return kwargs["name"]
+    words = re.findall(r"[A-Z][a-z0-9]*", type(view).__name__.removesuffix("Api"))
+    if words[:1] == ["Api"]:
+        return "Claim tracker API" + (" v1" if "V1" in words else "")
+    if words[-1:] == ["List"]:
+        return f"{' '.join(words[:-1])}s".capitalize()
+    if words[-1:] == ["Detail"]:
+        return " ".join(words[:-1]).capitalize()
+    return " ".join(words).capitalize()

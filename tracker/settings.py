@@ -231,6 +231,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    # "Facts" rather than "Fact List Api" over the browsable API's pages.
+    "VIEW_NAME_FUNCTION": "api.index.api_view_name",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "api.schema.TrackerAutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
