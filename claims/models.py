@@ -121,7 +121,7 @@ def _only_value_columns(value_type: str) -> Q:
 
 class ClaimStatus(models.TextChoices):
     UNREVIEWED = "unreviewed"
-    UNDER_REVIEW = "under_review", "under review"
+    UNDER_REVIEW = "under_review", "Under review"
     VETTED = "vetted"
     DISPUTED = "disputed"
     REFUTED = "refuted"
