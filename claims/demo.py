@@ -6,12 +6,15 @@ demo claims and vets those nothing blocks, through the same services the admin c
 facts, track records, charts and the JSON-LD have something to show.
 """
 
+import contextlib
 import secrets
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
+from simple_history.models import HistoricalRecords
 
 from claims.confidence import AnalyticConfidence, Likelihood
 from claims.models import Claim, ClaimRating, ClaimStatus
@@ -166,21 +169,41 @@ def demo_reviews_apply() -> int:
         )
     )
     done = 0
-    for review in DEMO_REVIEWS:
-        claim = claims.get(review.claim_key)
-        if claim is None or claim.pk in rated:
-            continue
-        claim_rate(
-            by=reviewer,
-            claim_id=claim.pk,
-            likelihood=review.likelihood,
-            confidence=review.confidence,
-            credibility=claim_credibility_suggestion(claim_id=claim.pk).grade,
-            rationale=review.rationale,
-        )
-        done += 1
-        if review.vet and not claim_vetting_blockers(claim_id=claim.pk):
-            claim_status_change(
-                by=reviewer, claim_id=claim.pk, status=ClaimStatus.VETTED, reason=review.rationale
-            )
+    with _history_by(reviewer):
+        for review in DEMO_REVIEWS:
+            done += _review_apply(review, claims.get(review.claim_key), rated, reviewer)
     return done
+
+
+@contextlib.contextmanager
+def _history_by(user):
+    """History entries written meanwhile name `user`, as they would in the admin (outside a
+    request django-simple-history records no user: the desk would call them the tracker's)."""
+    context = HistoricalRecords.context
+    previous = getattr(context, "request", None)
+    context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del context.request
+        else:
+            context.request = previous
+
+
+def _review_apply(review: DemoReview, claim: Claim | None, rated: set[int], reviewer) -> int:
+    if claim is None or claim.pk in rated:
+        return 0
+    claim_rate(
+        by=reviewer,
+        claim_id=claim.pk,
+        likelihood=review.likelihood,
+        confidence=review.confidence,
+        credibility=claim_credibility_suggestion(claim_id=claim.pk).grade,
+        rationale=review.rationale,
+    )
+    if review.vet and not claim_vetting_blockers(claim_id=claim.pk):
+        claim_status_change(
+            by=reviewer, claim_id=claim.pk, status=ClaimStatus.VETTED, reason=review.rationale
+        )
+    return 1

@@ -152,6 +152,9 @@ def test_the_demo_reviewer_rates_and_vets_claims_and_outlets_are_graded(
     vetted = set(Claim.objects.filter(status=ClaimStatus.VETTED).values_list("key", flat=True))
     assert vetted == {review.claim_key for review in DEMO_REVIEWS if review.vet}
     assert Outlet.objects.exclude(reliability="").count() == Outlet.objects.count()
+    # The history names the demo reviewer, as an admin save would, not "the tracker".
+    vetted_claim = Claim.objects.get(key=next(r.claim_key for r in DEMO_REVIEWS if r.vet))
+    assert vetted_claim.history.filter(history_user__username="reviewer").exists()
     # Run again, nothing is rated twice.
     run_command("load_demo")
     assert ClaimRating.objects.count() == len(DEMO_REVIEWS)
