@@ -874,7 +874,7 @@ class ContradictionScanAdmin(admin.ModelAdmin):
     """Full scans, as detection records them: for reading only."""
 
     list_display = (
-        "id",
+        "__str__",
         "status",
         "requested_by",
         "started_at",

@@ -613,7 +613,9 @@ class ContradictionScan(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"scan {self.pk} ({self.status})"
+        # Named by when it was asked for: the scans are told apart by date, not by number.
+        when = self.created_at.strftime("%Y-%m-%d %H:%M") if self.created_at else "not saved"
+        return f"full scan of {when} ({self.get_status_display().lower()})"
 
 
 class ScanChunkKind(models.TextChoices):

@@ -219,4 +219,4 @@ class SourceCitation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.citing_id} cites {self.cited_id}"
+        return f"{self.citing} cites {self.cited}"
