@@ -171,20 +171,21 @@ def entity_ids_named(reference: str) -> list[int]:
 
 
 def entity_ids_matching(reference: str) -> list[int]:
-    """Ids of the entities `reference` names (entity_ids_named); when none is named exactly,
-    those whose name or an alias contains it once normalised: "Sirte" finds the Battle of Sirte
-    (2016) too, "Daesh" the Islamic State. What a person types in a filter box."""
+    """Ids of the entities `reference` names (entity_ids_named) and of those whose name or an
+    alias contains it once normalised: "Sirte" finds the Battle of Sirte (2016) as well as
+    Sirte, "Daesh" the Islamic State. What a person means when typing in a filter box."""
     exact = entity_ids_named(reference)
     normalized = values.normalize_name(reference)
-    if exact or not normalized:
+    if not normalized:
         return exact
-    return list(
+    containing = (
         Entity.objects.filter(
             Q(normalized_name__contains=normalized) | Q(aliases__normalized__contains=normalized)
         )
         .values_list("id", flat=True)
         .distinct()
     )
+    return sorted(set(exact) | set(containing))
 
 
 def entity_names_with_contradictions() -> list[str]:
