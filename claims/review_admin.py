@@ -201,7 +201,7 @@ class ClaimReviewAdminMixin:
         if may_rate or may_move:
             attrs = {
                 "reviewer": request.user,
-                "suggestion": claim_credibility_suggestion(claim_id=obj.pk) if may_rate else None,
+                "suggestion": _suggestion(obj) if may_rate else None,
             }
             if not may_rate:
                 attrs.update(dict.fromkeys(RATING_FIELDS))
@@ -246,7 +246,7 @@ class ClaimReviewAdminMixin:
 
     @admin.display(description="suggested credibility")
     def suggested_credibility(self, claim: Claim) -> str:
-        suggestion = claim_credibility_suggestion(claim_id=claim.pk)
+        suggestion = _suggestion(claim)
         return f"{suggestion.label} ({suggestion.reason})"
 
     @admin.display(description="vetting")
@@ -277,6 +277,14 @@ class ClaimReviewAdminMixin:
             '<ul class="status-changes">{}</ul>',
             format_html_join("", "<li>{}: {} moved it from {} to {}: {}</li>", rows),
         )
+
+
+def _suggestion(claim: Claim) -> CredibilitySuggestion:
+    """The claim's suggested grade, computed once per page (the form and the display both show
+    it) and kept on the instance the page was built from."""
+    if not hasattr(claim, "_credibility_suggestion"):
+        claim._credibility_suggestion = claim_credibility_suggestion(claim_id=claim.pk)
+    return claim._credibility_suggestion
 
 
 def current_ratings_html(claim: Claim) -> SafeString | None:
