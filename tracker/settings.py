@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "knox",
+    "tracker.apps.ApiTokensConfig",  # django-rest-knox, named "API tokens" in the admin
     "sources",
     "claims",
     "api",
