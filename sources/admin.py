@@ -177,6 +177,12 @@ class OutletAdmin(SimpleHistoryAdmin):
     # https: Django 6's default, chosen now (Django 5.2 warns when no scheme is chosen).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def get_form(self, request: HttpRequest, obj: Outlet | None = None, change=False, **kwargs):
+        kwargs.setdefault(
+            "help_texts", {"country": "Two-letter country code: GB, LY, US (ISO 3166)."}
+        )
+        return super().get_form(request, obj, change, **kwargs)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Outlet | None = None):
         readonly = tuple(super().get_readonly_fields(request, obj))
         # Only reviewers set the reliability letter (services.outlet_grade checks it too).
@@ -335,6 +341,7 @@ class SourceForm(ComputedColumnsForm):
         help_texts = {
             "key": "Stable external id. Leave empty on a new source to generate one from the "
             "title.",
+            "language": "The language's code: en for English, fr for French, ar for Arabic.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -473,3 +473,12 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client, db, model):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == f"{reverse('admin:login')}?next={url}"
+
+
+def test_the_outlet_and_source_forms_explain_codes_in_plain_words(staff_client):
+    outlet_page = staff_client.get(reverse("admin:sources_outlet_add")).content.decode()
+    source_page = staff_client.get(reverse("admin:sources_source_add")).content.decode()
+
+    assert "Two-letter country code: GB, LY, US" in outlet_page
+    assert "en for English" in source_page
+    assert "BCP 47" not in source_page and "alpha-2" not in outlet_page
