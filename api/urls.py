@@ -11,9 +11,12 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from api.index import ApiRootApi, ApiV1RootApi
+
 app_name = "api"
 
 urlpatterns = [
+    path("", ApiRootApi.as_view(), name="root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path(
@@ -21,6 +24,7 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
         name="redoc",
     ),
+    path("v1/", ApiV1RootApi.as_view(), name="v1-root"),
     path("v1/", include("claims.urls")),
     path("v1/", include("sources.urls")),
 ]

@@ -912,7 +912,7 @@ def load(data: Dataset, seed: int) -> tuple[list[int], float]:
 CHILD_CODE = """
 import sys, django
 django.setup()
-import claims.services.claims.detection
+import claims.services.detection
 if sys.argv[1:] == ["scan"]:
     from django.core.management import call_command
     call_command("detect_contradictions")

@@ -1,4 +1,4 @@
-"""Benchmark: candidate claims read from articles (claims/extraction.py), in one run.
+"""Benchmark: candidate claims read from articles (claims/core/extraction.py), in one run.
 
 Articles are made from the paragraphs of the demo corpus (demo/corpus: five real news
 articles), drawn at random: one of 2,000 words, and 1,000 of 300 to 1,500 words (median about

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 from claims.core.confidence import (
@@ -19,6 +20,11 @@ from tracker.models import (
     date_has_precision,
     key_validator,
 )
+
+
+def shorten(text: str, length: int) -> str:
+    """The text cut at a word to at most `length` characters, with an ellipsis when cut."""
+    return Truncator(" ".join(text.split())).chars(length)
 
 
 class ValueType(models.TextChoices):
@@ -124,7 +130,7 @@ def _only_value_columns(value_type: str) -> Q:
 
 class ClaimStatus(models.TextChoices):
     UNREVIEWED = "unreviewed"
-    UNDER_REVIEW = "under_review", "under review"
+    UNDER_REVIEW = "under_review", "Under review"
     VETTED = "vetted"
     DISPUTED = "disputed"
     REFUTED = "refuted"
@@ -373,7 +379,9 @@ class Appearance(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_id} in {self.source_id}"
+        # By what it says and where: ids mean nothing to the people choosing one.
+        said = f"“{shorten(self.quote, 60)}”" if self.quote else shorten(self.claim.text, 60)
+        return f"{said} in {shorten(self.source.title, 50)}"
 
 
 class AppearanceVia(models.Model):
@@ -381,7 +389,8 @@ class AppearanceVia(models.Model):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="via_links")
 
     class Meta:
-        verbose_name = "appearance attributed to"
+        verbose_name = "attribution"
+        verbose_name_plural = "attributions"
         constraints = [
             models.UniqueConstraint(
                 fields=["appearance", "source"], name="claims_appearancevia_unique"
@@ -389,7 +398,7 @@ class AppearanceVia(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.appearance_id} via {self.source_id}"
+        return f"{self.appearance}, according to {shorten(self.source.title, 50)}"
 
 
 class RelationType(models.TextChoices):
@@ -425,7 +434,10 @@ class ClaimRelation(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_claim_id} {self.type} {self.to_claim_id}"
+        return (
+            f"{shorten(self.from_claim.text, 50)} {self.get_type_display()} "
+            f"{shorten(self.to_claim.text, 50)}"
+        )
 
 
 class ClaimTerm(models.Model):
@@ -501,9 +513,14 @@ class Contradiction(TimestampedModel):
     claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="contradictions_as_b")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     explanation = models.CharField(max_length=500)
-    detected_by = models.CharField(max_length=40, help_text="The detector and its version.")
+    detected_by = models.CharField(
+        "found by", max_length=40, help_text="The detector and its version."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    dismissed_reason = models.TextField(blank=True)
+    # Named for its first use; it keeps the reviewer's reason for any decision.
+    dismissed_reason = models.TextField(
+        "reviewer's reason", blank=True, help_text="Why the reviewer decided as they did."
+    )
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -522,6 +539,7 @@ class Contradiction(TimestampedModel):
     history = HistoricalRecords(excluded_fields=["last_detected_at"])
 
     class Meta:
+        verbose_name = "contradiction flag"
         ordering = ["claim_a", "claim_b"]
         constraints = [
             models.UniqueConstraint(
@@ -555,7 +573,8 @@ class Contradiction(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_a_id} vs {self.claim_b_id} ({self.kind}, {self.status})"
+        # The explanation names both values and the subject ("2011 vs 2012-09-11 — date, ...").
+        return shorten(self.explanation, 90) or "contradiction flag"
 
 
 class SupersessionReason(models.TextChoices):
@@ -693,7 +712,9 @@ class ContradictionScan(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"scan {self.pk} ({self.status})"
+        # Named by when it was asked for: the scans are told apart by date, not by number.
+        when = self.created_at.strftime("%Y-%m-%d %H:%M") if self.created_at else "not saved"
+        return f"full scan of {when} ({self.get_status_display().lower()})"
 
 
 class ScanChunkKind(models.TextChoices):
@@ -906,7 +927,10 @@ class ClaimStatusChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_id}: {self.from_status} -> {self.to_status}"
+        return (
+            f"{shorten(self.claim.text, 60)}: {self.get_from_status_display()} to "
+            f"{self.get_to_status_display()}"
+        )
 
 
 # --- track records of outlets and speakers (claims/services/credibility.py) -------------------
@@ -952,7 +976,7 @@ class OutletTrackRecord(TrackRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.outlet_id}: {self.score:.2f} ({self.settled} settled)"
+        return f"{self.outlet}: {self.score:.2f} ({self.settled} settled)"
 
 
 class SpeakerTrackRecord(TrackRecord):
@@ -968,7 +992,7 @@ class SpeakerTrackRecord(TrackRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.speaker_id}: {self.score:.2f} ({self.settled} settled)"
+        return f"{self.speaker}: {self.score:.2f} ({self.settled} settled)"
 
 
 class TrackRecordState(models.Model):

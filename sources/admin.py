@@ -15,15 +15,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseNotAllowed
+from django.template.defaultfilters import pluralize
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims.core.display import partial_date_in_words
 from claims.core.roles import GRADE_OUTLET
 from claims.core.values import (
     PartialDate,
     Precision,
     ValueParseError,
     normalize_name,
-    parse_partial_date,
 )
 from sources import services
 from sources.models import (
@@ -197,7 +198,7 @@ def track_record_text(record) -> str:
 def truth_score_text(record) -> str:
     if record is None or record.truth_score is None:
         return "not computed yet"
-    return f"{record.truth_score:.2f} (over {record.claims} claims)"
+    return f"{record.truth_score:.2f} (over {record.claims} claim{pluralize(record.claims)})"
 
 
 @admin.register(Outlet)
@@ -238,6 +239,12 @@ class OutletAdmin(HistoryAdmin):
 
     # https: Django 6's default, chosen now (Django 5.2 warns when no scheme is chosen).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_form(self, request: HttpRequest, obj: Outlet | None = None, change=False, **kwargs):
+        kwargs.setdefault(
+            "help_texts", {"country": "Two-letter country code: GB, LY, US (ISO 3166)."}
+        )
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Outlet | None = None):
         readonly = tuple(super().get_readonly_fields(request, obj))
@@ -353,17 +360,37 @@ class EntityAdmin(SavedWithAliasesMixin, NormalizedSearchMixin, admin.ModelAdmin
 # --- sources -----------------------------------------------------------------------------------
 
 
+class AuthorsField(forms.CharField):
+    """Authors as a list, one a line: stored as the JSON list the model keeps."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "cols": 40})
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, list | tuple):
+            return "\n".join(str(name) for name in value)
+        return "" if value is None else str(value)
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(self.prepare_value(initial)) != self.to_python(data)
+
+
 class SourceForm(ComputedColumnsForm):
-    """A source, its publication date entered as a partial ISO date ("2015-07")."""
+    """A source, its publication date entered as people write it ("6 December 2016")."""
 
     # https: Django 6's default, chosen now (Django 5.2 warns when no scheme is chosen).
-    url = forms.URLField(max_length=2000, required=False, assume_scheme="https")
+    url = forms.URLField(label="URL", max_length=2000, required=False, assume_scheme="https")
     published_as_text = forms.CharField(
         label="Published",
         required=False,
-        max_length=10,
-        help_text="2015, 2015-07 or 2015-07-01: as precisely as the source gives it.",
+        max_length=100,
+        help_text="As precisely as the source gives it: 6 December 2016, July 2015, 2015 or "
+        "2015-07-01.",
     )
+    authors = AuthorsField(label="Authors", required=False, help_text="One author a line.")
     computed_column_errors = {
         "normalized_url": (
             "url",
@@ -374,9 +401,16 @@ class SourceForm(ComputedColumnsForm):
     class Meta:
         model = Source
         fields = ("key", "title", "outlet", "url", "authors", "language", "text")
+        help_texts = {
+            "key": "Stable external id. Leave empty on a new source to generate one from the "
+            "title.",
+            "language": "The language's code: en for English, fr for French, ar for Arabic.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "key" in self.fields:
+            self.fields["key"].required = False
         source = self.instance
         if source.published is not None and source.published_precision:
             self.initial.setdefault(
@@ -385,13 +419,23 @@ class SourceForm(ComputedColumnsForm):
             )
 
     def clean_published_as_text(self) -> PartialDate | None:
-        text = self.cleaned_data["published_as_text"].strip()
-        if not text:
-            return None
         try:
-            return parse_partial_date(text)
+            return services.source_published_parse(self.cleaned_data["published_as_text"])
         except ValueParseError as error:
             raise ValidationError(str(error)) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        if "key" in self.fields and not cleaned_data.get("key") and "key" not in self.errors:
+            if self.instance._state.adding:
+                cleaned_data["key"] = services.source_key_generate(
+                    title=cleaned_data.get("title", "")
+                )
+            else:
+                self.add_error(
+                    "key", "A source's key is its stable external id: it cannot be emptied."
+                )
+        return cleaned_data
 
     def fill_computed_columns(self) -> None:
         services.source_url_normalize(source=self.instance)
@@ -457,6 +501,27 @@ class SourceCorrectionInline(admin.TabularInline):
     extra = 0
 
 
+class ReadForClaimsFilter(admin.SimpleListFilter):
+    """Sources with text whose claims are yet to be recorded ("not read for claims"), for the
+    desk's link and for whoever proposes claims from articles."""
+
+    title = "read for claims"
+    parameter_name = "read_for_claims"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("no", "not yet: text and no claim"), ("yes", "yes: claims recorded")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        from claims.selectors.desk import sources_unread_for_claims  # claims depends on sources
+
+        unread = sources_unread_for_claims().values("pk")
+        if self.value() == "no":
+            return queryset.filter(pk__in=unread)
+        if self.value() == "yes":
+            return queryset.exclude(pk__in=unread)
+        return queryset
+
+
 @admin.register(Source)
 class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     form = SourceForm
@@ -471,6 +536,7 @@ class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     )
     list_select_related = ("outlet",)
     list_filter = (
+        ReadForClaimsFilter,
         "outlet__reliability",
         "outlet__kind",
         ("outlet", admin.RelatedOnlyFieldListFilter),
@@ -509,9 +575,10 @@ class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
 
 
 def _partial_date_text(day: date | None, precision: str) -> str | None:
+    """ "6 December 2016", "July 2015", "2015": as the source form reads it back."""
     if day is None or not precision:
         return None
-    return PartialDate.from_date(day, Precision(precision)).isoformat()
+    return partial_date_in_words(PartialDate.from_date(day, Precision(precision)))
 
 
 # The alias and citation rows are edited inline under their entity or source; these pages list

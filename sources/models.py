@@ -228,7 +228,7 @@ class SourceCitation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.citing_id} cites {self.cited_id}"
+        return f"{self.citing} cites {self.cited}"
 
 
 class SourceCorrection(models.Model):
@@ -253,4 +253,4 @@ class SourceCorrection(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.correcting_id} corrects {self.corrected_id}"
+        return f"{self.correcting} corrects {self.corrected}"

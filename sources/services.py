@@ -10,11 +10,13 @@ record's fields and call these; the `*_normalize` helpers let a form show a comp
 error on its field before saving.
 """
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 
 from claims.core.roles import (
     ADD_ENTITY,
@@ -30,7 +32,13 @@ from claims.core.roles import (
 # claims.core.values is plain Python (names and dates, no models): sources stays independent of
 # the claims app's models, as sources/models.py intends. The contradiction check is a service of
 # the claims app, called when a source's date moves its claims.
-from claims.core.values import PartialDate, normalize_name
+from claims.core.values import (
+    PartialDate,
+    ValueParseError,
+    normalize_name,
+    parse_date_phrase,
+    parse_partial_date,
+)
 from claims.models import Appearance
 from claims.services.detection import claims_changed
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation, SourceCorrection
@@ -54,6 +62,53 @@ def entity_alias_normalize(*, alias: EntityAlias) -> None:
 def source_url_normalize(*, source: Source) -> None:
     """Set source.normalized_url from source.url (normalize_url); "" when there is no URL."""
     source.normalized_url = normalize_url(source.url)
+
+
+SOURCE_KEY_PREFIX = "source-"
+# The title's part of a generated key: long enough to recognise, short enough to type.
+SOURCE_KEY_TITLE_LENGTH = 40
+
+
+def source_key_generate(*, title: str = "") -> str:
+    """Return a new external key for a source: its title as a slug and 6 random hex digits
+    ("us-warns-of-potential-isis-regrouping-in-3f9a1c"), or `source-` and 12 hex digits for
+    a title with no letters or digits. The unique constraint on Source.key (validated by the
+    admin form) turns the rare clash into an error, never a duplicate."""
+    slug = slugify(title)[:SOURCE_KEY_TITLE_LENGTH].strip("-")
+    if not slug:
+        return f"{SOURCE_KEY_PREFIX}{uuid.uuid4().hex[:12]}"
+    return f"{slug}-{uuid.uuid4().hex[:6]}"
+
+
+def source_published_parse(text: str) -> PartialDate | None:
+    """Read a publication date as people write it: "6 December 2016", "December 6, 2016",
+    "July 2015", "2015", or ISO ("2015-07-01", "2015-07"). None for an empty text.
+
+    Raises ValueParseError naming what was not understood. A span ("early 2016", "2014 to
+    2016") is refused: a source is published on one day, in one month or in one year.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return None
+    try:
+        return parse_partial_date(text)
+    except ValueParseError:
+        pass
+    try:
+        interval = parse_date_phrase(text)
+    except ValueParseError as error:
+        # The phrase reader's own words when it recognised something ("no 31 June").
+        detail = "" if str(error).startswith("cannot read") else f" ({error})"
+        raise ValueParseError(
+            f'cannot read "{text}" as a date: write it as 6 December 2016, July 2015, 2015 '
+            f"or 2015-07-01{detail}"
+        ) from None
+    if interval.start is None or interval.start != interval.end:
+        raise ValueParseError(
+            f'"{text}" is a span of time, not a publication date: give the day, the month or '
+            "the year it was published"
+        )
+    return interval.start
 
 
 def source_published_set(*, source: Source, published: PartialDate | None) -> None:

@@ -17,10 +17,9 @@ def no_login_throttling(settings):
 
 @pytest.fixture
 def staff_user(db):
-    """A staff user with every permission: the admin pages' editor for now."""
-    return get_user_model().objects.create_superuser(
-        username="editor", email="editor@example.org", password="not-a-real-password"
-    )
+    """The admin pages' everyday user: staff in the reviewers group (who may do all an editor
+    may and review too), not a superuser, so that the tests see what the roles allow."""
+    return _member("a-desk-reviewer", "reviewers")
 
 
 @pytest.fixture

@@ -43,7 +43,9 @@ from claims.selectors.claims import (
     ContradictionFilters,
     claim_open_contradictions,
     contradictions_for_report,
+    entity_names_with_contradictions,
 )
+from claims.selectors.desk import AWAITING_REVIEW
 from claims.services.claims import (
     AppearanceInput,
     claim_save,
@@ -64,6 +66,7 @@ from sources.models import Entity, Outlet
 from tracker.errors import ApplicationError
 
 SHORT_TEXT_LENGTH = 90
+LIST_TEXT_LENGTH = 70
 COMPACT_TEXTAREA = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
 
 # --- predicates --------------------------------------------------------------------------------
@@ -146,7 +149,7 @@ def outlet_with_reliability(appearance: Appearance) -> str | None:
     source = appearance.source if appearance.source_id else None
     if source is None or source.outlet is None:
         return None
-    return f"{source.outlet.name} ({source.outlet.reliability or '?'})"
+    return f"{source.outlet.name} ({source.outlet.reliability or 'not graded'})"
 
 
 # A claim carried by thousands of sources (a wire story picked up everywhere) would make its
@@ -202,6 +205,21 @@ class AppearanceInline(admin.TabularInline):
         return outlet_with_reliability(appearance) or self.get_empty_value_display()
 
 
+class AwaitingReviewFilter(admin.SimpleListFilter):
+    """Claims no reviewer has decided on yet (unreviewed or under review): the desk's link."""
+
+    title = "awaiting review"
+    parameter_name = "awaiting"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", "awaiting review")]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(status__in=AWAITING_REVIEW)
+        return queryset
+
+
 @admin.register(Claim)
 class ClaimAdmin(ClaimReviewAdminMixin, HistoryAdmin):
     form = ClaimAdminForm
@@ -212,9 +230,13 @@ class ClaimAdmin(ClaimReviewAdminMixin, HistoryAdmin):
         # <object_id>/ patterns.
         return candidate_admin.admin_urls() + super().get_urls()
 
-    list_display = ("key", "short_text", "subject", "predicate", "value", "status")
+    # Named by its text (the key is an external id); the predicate and value in one column, so
+    # that status and independent sources fit beside them at 1280 px.
+    list_display = ("short_text", "subject", "says", "status")
+    list_display_links = ("short_text",)
     list_select_related = ("subject", "predicate", "value_entity")
     list_filter = (
+        AwaitingReviewFilter,
         "status",
         "value_type",
         "negated",
@@ -298,13 +320,21 @@ class ClaimAdmin(ClaimReviewAdminMixin, HistoryAdmin):
     def supersessions(self, claim: Claim) -> str:
         return claim_supersessions_html(claim) or "neither supersedes nor is superseded"
 
-    @admin.display(description="text", ordering="text")
+    @admin.display(description="claim", ordering="text")
     def short_text(self, claim: Claim) -> str:
-        return Truncator(claim.text).chars(SHORT_TEXT_LENGTH)
+        return Truncator(claim.text).chars(LIST_TEXT_LENGTH)
 
     @admin.display(description="value")
     def value(self, claim: Claim) -> str | None:
         return display.value_text(claim)
+
+    @admin.display(description="says", ordering="predicate__name")
+    def says(self, claim: Claim) -> str | None:
+        """ "population: 80,000 people"; empty for a claim kept as text only."""
+        value = display.value_text(claim)
+        if claim.predicate is None or value is None:
+            return None
+        return f"{claim.predicate.name}: {value}"
 
     @admin.display(description="parsed value")
     def parsed_value(self, claim: Claim) -> str:
@@ -492,7 +522,15 @@ def _claim_url(claim_id: int) -> str:
 
 
 def _claim_link(claim: Claim) -> str:
-    return format_html('<a href="{}">{}</a>', _claim_url(claim.pk), claim.key)
+    return format_html('<a href="{}">{}</a>', _claim_url(claim.pk), Truncator(claim.text).chars(60))
+
+
+def detector_html(detected_by: str) -> SafeString:
+    """ "found automatically", the detector and its version on hover: jargon kept out of sight."""
+    return format_html(
+        '<span class="detector-version" title="detector {}">found automatically</span>',
+        detected_by,
+    )
 
 
 def open_contradictions_html(claim: Claim) -> SafeString | None:
@@ -502,7 +540,15 @@ def open_contradictions_html(claim: Claim) -> SafeString | None:
     for flag in claim_open_contradictions(claim_id=claim.pk):
         other = flag.claim_b if flag.claim_a_id == claim.pk else flag.claim_a
         flag_url = reverse("admin:claims_contradiction_change", args=[flag.pk])
-        rows.append((flag_url, flag.kind, flag.explanation, _claim_url(other.pk), other.key))
+        rows.append(
+            (
+                flag_url,
+                flag.get_kind_display().lower(),
+                flag.explanation,
+                _claim_url(other.pk),
+                Truncator(other.text).chars(80),
+            )
+        )
     if not rows:
         return None
     return format_html(
@@ -527,7 +573,7 @@ def _appearance_row(appearance: Appearance) -> dict[str, object]:
         "source_url": reverse("admin:sources_source_change", args=[source.pk]),
         "published": display.partial_date_text(source.published, source.published_precision),
         "outlet": outlet.name if outlet else "",
-        "reliability": (outlet.reliability or "?") if outlet else "",
+        "reliability": (outlet.reliability or "not graded") if outlet else "",
         "reliability_label": outlet.get_reliability_display() if outlet else "",
     }
 
@@ -575,9 +621,11 @@ class ContradictionReviewForm(forms.ModelForm):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
+        label="Reason",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text="Required to dismiss: why the two claims do not contradict each other.",
+        help_text="Kept with the flag (and with the refuted claim's status change). Required "
+        "to dismiss: why the two claims do not contradict each other.",
     )
 
     class Meta:
@@ -590,13 +638,18 @@ class ContradictionReviewForm(forms.ModelForm):
         if flag.pk is not None and "decision" in self.fields:
             # Name the claims, so that A and B cannot be mixed up (loaded with the flag).
             choices = dict(self.fields["decision"].choices)
-            choices[DECISION_REFUTE_A] = f"resolve by refuting claim A ({flag.claim_a.key})"
-            choices[DECISION_REFUTE_B] = f"resolve by refuting claim B ({flag.claim_b.key})"
+            choices[DECISION_REFUTE_A] = (
+                f"resolve by refuting claim A: {Truncator(flag.claim_a.text).chars(80)}"
+            )
+            choices[DECISION_REFUTE_B] = (
+                f"resolve by refuting claim B: {Truncator(flag.claim_b.text).chars(80)}"
+            )
             self.fields["decision"].choices = list(choices.items())
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()
-        # contradiction_dismiss refuses an empty reason too; said here, it shows on the field.
+        # contradiction_decide refuses an empty dismissal reason too; said here, it shows on its
+        # field.
         if cleaned.get("decision") == DECISION_DISMISS and not cleaned.get("reason"):
             self.add_error("reason", DISMISS_REASON_REQUIRED)
         return cleaned
@@ -648,7 +701,10 @@ class ContradictionOutletFilter(admin.SimpleListFilter):
             .order_by("name")
             .values_list("pk", "name", "reliability")
         )
-        return [(str(pk), f"{name} ({reliability or '?'})") for pk, name, reliability in outlets]
+        return [
+            (str(pk), f"{name} ({reliability or 'not graded'})")
+            for pk, name, reliability in outlets
+        ]
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
         if self.value() is None:
@@ -688,7 +744,7 @@ class ContradictionAdmin(HistoryAdmin):
     readonly_fields = (
         "kind",
         "explanation",
-        "detected_by",
+        "found_by",
         "last_detected_at",
         "status",
         "status_changed_by",
@@ -709,7 +765,7 @@ class ContradictionAdmin(HistoryAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Contradiction | None = None):
         fieldsets = [
-            (None, {"fields": ("explanation", "kind", "detected_by", "last_detected_at")}),
+            (None, {"fields": ("explanation", "kind", "found_by", "last_detected_at")}),
             (
                 "Review",
                 {
@@ -772,15 +828,19 @@ class ContradictionAdmin(HistoryAdmin):
     def now_related(self, flag: Contradiction) -> str:
         return flag_supersession_text(flag)
 
+    @admin.display(description="found by")
+    def found_by(self, flag: Contradiction) -> str:
+        return detector_html(flag.detected_by)
+
     @admin.display(description="explanation", ordering="explanation")
     def short_explanation(self, flag: Contradiction) -> str:
         return Truncator(flag.explanation).chars(SHORT_TEXT_LENGTH)
 
-    @admin.display(description="claim A", ordering="claim_a__key")
+    @admin.display(description="claim A", ordering="claim_a__text")
     def claim_a_link(self, flag: Contradiction) -> str:
         return _claim_link(flag.claim_a)
 
-    @admin.display(description="claim B", ordering="claim_b__key")
+    @admin.display(description="claim B", ordering="claim_b__text")
     def claim_b_link(self, flag: Contradiction) -> str:
         return _claim_link(flag.claim_b)
 
@@ -841,7 +901,7 @@ class ContradictionScanAdmin(admin.ModelAdmin):
     """Full scans, as detection records them: for reading only."""
 
     list_display = (
-        "id",
+        "__str__",
         "status",
         "requested_by",
         "started_at",
@@ -880,7 +940,12 @@ class ContradictionReportFilterForm(forms.Form):
     kind = forms.MultipleChoiceField(
         choices=ContradictionKind.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    subject = forms.CharField(required=False, help_text="An entity's key, name or alias.")
+    subject = forms.CharField(
+        required=False,
+        help_text="A name or alias, or part of one: Sirte finds the Battle of Sirte too.",
+        # Suggestions as one types: the subjects with flags, by name and every alias.
+        widget=forms.TextInput(attrs={"list": "report-subjects", "autocomplete": "off"}),
+    )
     outlet = forms.ModelChoiceField(
         queryset=Outlet.objects.order_by("name"),
         required=False,
@@ -963,6 +1028,7 @@ class ContradictionReportAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "form": form,
             "pdf_query": query.urlencode(),
+            "subject_suggestions": entity_names_with_contradictions(),
             "editions_url": reverse("admin:claims_reportedition_changelist"),
         }
         request.current_app = self.admin_site.name

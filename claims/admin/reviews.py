@@ -32,7 +32,7 @@ from claims.selectors.claims import (
     claim_vetting_blockers,
     independent_sources_by_claim,
 )
-from claims.services.claims import claim_rate, claim_status_change
+from claims.services.claims import claim_review_submit
 
 RATING_FIELDS = ("rate_likelihood", "rate_confidence", "rate_credibility", "rate_rationale")
 STATUS_FIELDS = ("new_status", "status_reason")
@@ -53,34 +53,35 @@ class ClaimReviewFormMixin(forms.Form):
     which parts the user may use are set on the class by ClaimReviewAdminMixin.get_form."""
 
     rate_likelihood = forms.ChoiceField(
-        label="likelihood",
+        label="Likelihood",
         choices=[("", "no new rating"), *Likelihood.choices],
         required=False,
-        help_text="ICD 203. A new rating supersedes your previous one, which is kept.",
+        help_text="How likely the claim is to be true (the US intelligence community's scale, "
+        "ICD 203). A new rating replaces your previous one, which is kept.",
     )
     rate_confidence = forms.ChoiceField(
-        label="analytic confidence",
+        label="Confidence in your judgement",
         choices=[("", "---------"), *AnalyticConfidence.choices],
         required=False,
     )
     rate_credibility = forms.ChoiceField(
-        label="information credibility",
+        label="Credibility",
         choices=[("", "---------"), *Credibility.choices],
         required=False,
     )
     rate_rationale = forms.CharField(
-        label="rationale",
+        label="Why",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text='Required below "likely" and when the grade differs from the suggestion.',
     )
     new_status = forms.ChoiceField(
-        label="change status to",
+        label="Change status to",
         choices=[("", "keep the status"), *ClaimStatus.choices],
         required=False,
     )
     status_reason = forms.CharField(
-        label="why",
+        label="Why",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text="Kept with the status change.",
@@ -148,16 +149,8 @@ class ClaimReviewFormMixin(forms.Form):
             self.add_error("new_status", "The claim has this status already.")
         if not cleaned.get("status_reason", "").strip():
             self.add_error("status_reason", "Say why the status changes.")
-        if status == ClaimStatus.VETTED:
-            rating = self.new_rating() if "rate_likelihood" in self.fields else None
-            blockers = claim_vetting_blockers(
-                claim_id=self.instance.pk,
-                new_rating=(self.reviewer.pk, rating.likelihood) if rating else None,
-            )
-            if blockers:
-                self.add_error(
-                    "new_status", "The claim cannot be vetted: " + "; ".join(blockers) + "."
-                )
+        # What blocks vetting is not checked here: the save keeps the rating entered with it
+        # and says why the status did not move (claim_review_submit, save_related).
 
 
 class ClaimReviewAdminMixin:
@@ -214,7 +207,7 @@ class ClaimReviewAdminMixin:
         if may_rate or may_move:
             attrs = {
                 "reviewer": request.user,
-                "suggestion": claim_credibility_suggestion(claim_id=obj.pk) if may_rate else None,
+                "suggestion": _suggestion(obj) if may_rate else None,
             }
             if not may_rate:
                 attrs.update(dict.fromkeys(RATING_FIELDS))
@@ -231,27 +224,27 @@ class ClaimReviewAdminMixin:
             return
         claim = form.instance
         try:
-            rating = form.new_rating() if "rate_likelihood" in form.fields else None
-            if rating is not None:
-                claim_rate(
-                    by=request.user,
-                    claim_id=claim.pk,
-                    likelihood=rating.likelihood,
-                    confidence=rating.confidence,
-                    credibility=rating.credibility,
-                    rationale=form.cleaned_data.get("rate_rationale", ""),
-                )
-            status = form.cleaned_data.get("new_status")
-            if status:
-                claim_status_change(
-                    by=request.user,
-                    claim_id=claim.pk,
-                    status=status,
-                    reason=form.cleaned_data["status_reason"],
-                )
+            outcome = claim_review_submit(
+                by=request.user,
+                claim_id=claim.pk,
+                rating=form.new_rating() if "rate_likelihood" in form.fields else None,
+                rationale=form.cleaned_data.get("rate_rationale", ""),
+                status=form.cleaned_data.get("new_status", ""),
+                status_reason=form.cleaned_data.get("status_reason", ""),
+            )
         except ValidationError as error:
             # Checked by the form already; this is another reviewer's change in between.
             self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        if outcome.status_refused:
+            claim.refresh_from_db(fields=["status"])
+            saved = "Your rating was saved, but the" if outcome.rating else "The"
+            self.message_user(
+                request,
+                f"{saved} status stays {claim.get_status_display().lower()}: "
+                f"{outcome.status_refused}",
+                messages.WARNING,
+            )
 
     @admin.display(description="current ratings")
     def current_ratings(self, claim: Claim) -> SafeString | str:
@@ -259,7 +252,7 @@ class ClaimReviewAdminMixin:
 
     @admin.display(description="suggested credibility")
     def suggested_credibility(self, claim: Claim) -> str:
-        suggestion = claim_credibility_suggestion(claim_id=claim.pk)
+        suggestion = _suggestion(claim)
         return f"{suggestion.label} ({suggestion.reason})"
 
     @admin.display(description="vetting")
@@ -292,6 +285,14 @@ class ClaimReviewAdminMixin:
         )
 
 
+def _suggestion(claim: Claim) -> CredibilitySuggestion:
+    """The claim's suggested grade, computed once per page (the form and the display both show
+    it) and kept on the instance the page was built from."""
+    if not hasattr(claim, "_credibility_suggestion"):
+        claim._credibility_suggestion = claim_credibility_suggestion(claim_id=claim.pk)
+    return claim._credibility_suggestion
+
+
 def current_ratings_html(claim: Claim) -> SafeString | None:
     """Each reviewer's current rating and, above them, their consensus."""
     ratings = list(claim_current_ratings(claim_id=claim.pk))
@@ -304,7 +305,7 @@ def current_ratings_html(claim: Claim) -> SafeString | None:
             rating.get_likelihood_display(),
             rating.confidence,
             rating.credibility,
-            rating.suggested_credibility or "?",
+            rating.suggested_credibility or "none",
             rating.rationale or "",
             rating.created_at.strftime("%Y-%m-%d %H:%M"),
         )

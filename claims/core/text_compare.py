@@ -287,7 +287,7 @@ def _term(word: str) -> str | None:
     return None if lemma in _NON_TERMS else lemma
 
 
-# --- the same event in other words (claims/lexicon.json) ----------------------------------------
+# --- the same event in other words (claims/core/lexicon.json) ------------------------------------
 
 _LEXICON = lexicon.lexicon()
 # Terms at which a lexicon word or phrase may start: any other term is read as itself at once.

@@ -19,6 +19,7 @@ text and TeX off (`TEXT_AS_WRITTEN`).
 
 import datetime
 import functools
+import hashlib
 import io
 import re
 from collections import defaultdict
@@ -26,6 +27,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import matplotlib
+from django.core.cache import cache
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -158,6 +160,31 @@ def _outlet_markers(outlets: Iterable[str]) -> dict[str, str]:
     return markers
 
 
+# Drawing a chart takes matplotlib 100-400 ms; the same data always draws the same SVG. So a
+# chart is kept in the cache under a digest of everything it is drawn from (the arguments:
+# plain frozen dataclasses and strings), and any change to a claim, source, outlet or flag that
+# shows in it makes a new key. CHART_CACHE_VERSION changes when the drawing code does.
+CHART_CACHE_VERSION = 1
+CHART_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def cached_chart(draw):
+    @functools.wraps(draw)
+    def cached(**arguments) -> str:
+        digest = hashlib.sha256(
+            repr((draw.__name__, sorted(arguments.items()))).encode("utf-8")
+        ).hexdigest()
+        key = f"chart:{CHART_CACHE_VERSION}:{digest}"
+        svg = cache.get(key)
+        if svg is None:
+            svg = draw(**arguments)
+            cache.set(key, svg, CHART_CACHE_SECONDS)
+        return svg
+
+    cached.uncached = draw
+    return cached
+
+
 def _text_as_written(draw):
     """Draw the chart with names read as plain text (see TEXT_AS_WRITTEN)."""
 
@@ -169,6 +196,7 @@ def _text_as_written(draw):
     return drawn
 
 
+@cached_chart
 @_text_as_written
 def value_interval_svg(
     *,
@@ -313,6 +341,7 @@ def _end_handles() -> list:
     ]  # fmt: skip
 
 
+@cached_chart
 @_text_as_written
 def timeline_svg(
     *, chart_id: str, title: str, spans: Sequence[Span], conflicts: Sequence[Conflict]

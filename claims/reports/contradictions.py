@@ -310,7 +310,10 @@ def report_context(
     title: str = "Contradictions",
     filters_text: str = "",
     charts_as_images: bool = False,
+    links: bool = True,
 ) -> dict:
+    """The report template's context. `links`: each flag, claim and source links to its admin
+    page (HTML); a PDF keeps the text only."""
     flags = list(flags)
     # Unfiltered, the report shows every update and correction; filtered, those about the
     # subjects its flags are about.
@@ -324,6 +327,7 @@ def report_context(
         }
     supersessions = supersessions_for_report(subject_ids=subject_ids)
     return {
+        "links": links,
         "title": title,
         "sections": report_sections(
             flags, charts_as_images=charts_as_images, supersessions=supersessions
@@ -347,7 +351,9 @@ def report_pdf(
     """The HTML report printed by WeasyPrint: one section (and PDF bookmark) per subject."""
     import weasyprint  # loads Pango: only when a PDF is asked for
 
-    context = report_context(flags, title=title, filters_text=filters_text, charts_as_images=True)
+    context = report_context(
+        flags, title=title, filters_text=filters_text, charts_as_images=True, links=False
+    )
     html = render_to_string("claims/contradiction_report.html", context)
     # Everything the report shows is inline (styles, SVG charts): fetch nothing but data: URLs,
     # so that no text in a claim can make the renderer read a file or call a server.

@@ -129,7 +129,7 @@ def contradictions_for_report(filters: ContradictionFilters = ContradictionFilte
     if filters.kinds:
         query = query.filter(kind__in=filters.kinds)
     if filters.subject:
-        entity_ids = entity_ids_named(filters.subject)
+        entity_ids = entity_ids_matching(filters.subject)
         if not entity_ids:
             raise ApplicationError(f'no entity has the key, name or alias "{filters.subject}"')
         query = query.filter(
@@ -169,6 +169,36 @@ def entity_ids_named(reference: str) -> list[int]:
         .values_list("id", flat=True)
         .distinct()
     )
+
+
+def entity_ids_matching(reference: str) -> list[int]:
+    """Ids of the entities `reference` names (entity_ids_named) and of those whose name or an
+    alias contains it once normalised: "Sirte" finds the Battle of Sirte (2016) as well as
+    Sirte, "Daesh" the Islamic State. What a person means when typing in a filter box."""
+    exact = entity_ids_named(reference)
+    normalized = values.normalize_name(reference)
+    if not normalized:
+        return exact
+    containing = (
+        Entity.objects.filter(
+            Q(normalized_name__contains=normalized) | Q(aliases__normalized__contains=normalized)
+        )
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    return sorted(set(exact) | set(containing))
+
+
+def entity_names_with_contradictions() -> list[str]:
+    """Names and aliases of the entities some flag's claims are about, sorted: the report's
+    subject suggestions."""
+    flagged = Q(pk__in=Contradiction.objects.values("claim_a__subject")) | Q(
+        pk__in=Contradiction.objects.values("claim_b__subject")
+    )
+    entities = Entity.objects.filter(flagged)
+    names = set(entities.values_list("name", flat=True))
+    names |= set(entities.values_list("aliases__name", flat=True))
+    return sorted((name for name in names if name), key=str.casefold)
 
 
 def outlet_ids_named(reference: str) -> list[int]:
@@ -284,10 +314,8 @@ def claim_vetting_blockers(
     blockers = []
     open_flags = list(claim_open_contradictions(claim_id=claim_id))
     if open_flags:
-        others = ", ".join(
-            (flag.claim_b if flag.claim_a_id == claim_id else flag.claim_a).key
-            for flag in open_flags
-        )
+        other_claims = (f.claim_b if f.claim_a_id == claim_id else f.claim_a for f in open_flags)
+        others = ", ".join(f"\u201c{Truncator(c.text).chars(60)}\u201d" for c in other_claims)
         count = len(open_flags)
         flags, them = ("contradiction", "it") if count == 1 else ("contradictions", "them")
         blockers.append(
@@ -312,8 +340,8 @@ CORROBORATION_NAMES_SHOWN = 10
 
 def claim_corroboration(*, claim_id: int) -> list[str]:
     """The claim's groups of dependent appearances, one sentence each, in the spec's sense:
-    "libya-000 and libya-002 both trace to Barqa video". A group of one stands alone. Each
-    appearance is named by its source's key."""
+    "“American concerns…” and “Islamic State Vows…” both trace to the Barqa video". A group of
+    one stands alone. Each appearance is named by its source's title, shortened."""
     appearances = list(
         Appearance.objects.filter(claim_id=claim_id)
         .select_related("source__outlet")
@@ -333,11 +361,14 @@ def claim_corroboration(*, claim_id: int) -> list[str]:
     outlets = {a.source.outlet_id: a.source.outlet.name for a in appearances if a.source.outlet}
 
     def names(members) -> str:
-        keys = list(dict.fromkeys(appearances[i].source.key for i in members))
-        if len(keys) > CORROBORATION_NAMES_SHOWN:  # a wire story in thousands of sources
-            more = len(keys) - CORROBORATION_NAMES_SHOWN
-            return ", ".join(keys[:CORROBORATION_NAMES_SHOWN]) + f" and {more} more"
-        return keys[0] if len(keys) == 1 else ", ".join(keys[:-1]) + " and " + keys[-1]
+        # Sources by their titles, shortened: keys mean nothing to a reader.
+        titles = list(
+            dict.fromkeys(f"“{Truncator(appearances[i].source.title).chars(50)}”" for i in members)
+        )
+        if len(titles) > CORROBORATION_NAMES_SHOWN:  # a wire story in thousands of sources
+            more = len(titles) - CORROBORATION_NAMES_SHOWN
+            return ", ".join(titles[:CORROBORATION_NAMES_SHOWN]) + f" and {more} more"
+        return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
     sentences = []
     for number, group in enumerate(groups, start=1):

@@ -38,6 +38,7 @@ from claims.core.confidence import (
     AnalyticConfidence,
     Credibility,
     Likelihood,
+    RatingValues,
     rationale_required,
 )
 from claims.core.roles import (
@@ -406,10 +407,12 @@ def contradiction_decide(
 
     `status` is one of:
     - "confirmed": the two claims cannot both be true; the flag stays on the record.
+    Any decision keeps the reviewer's `reason` with the flag when one is given.
     - "dismissed": a false alarm, with the reviewer's `reason`; detection will not reopen it
       unless one of the two claims changes.
     - "resolved": one of its two claims, `refuted_claim_id`, is marked refuted (kept, never
-      deleted); the status change is recorded like any other, the flag as its reason.
+      deleted); the status change is recorded like any other, with the reviewer's reason and
+      the flag.
 
     Raises PermissionDenied for a user who may not decide on flags, ValidationError by field
     (`status`, `dismissed_reason`, `refuted_claim`) for a decision that cannot be made.
@@ -440,14 +443,15 @@ def contradiction_decide(
             claim = Claim.objects.select_for_update().get(pk=refuted_claim_id)
             other = flag.claim_b if claim.pk == flag.claim_a_id else flag.claim_a
             if claim.status != ClaimStatus.REFUTED:
+                resolves = f"resolves the contradiction with {other.key}: {flag.explanation}"
                 _status_set(
                     claim,
                     ClaimStatus.REFUTED,
                     by=by,
-                    reason=f"resolves contradiction flag {flag.pk} with {other.key}: "
-                    f"{flag.explanation}",
+                    reason=f"{reason} ({resolves})" if reason else resolves,
                 )
-        _decide(flag, status, by, reason if status == ContradictionStatus.DISMISSED else "")
+        # Every decision keeps the reviewer's reason when one is given (required to dismiss).
+        _decide(flag, status, by, reason)
     return flag
 
 
@@ -548,6 +552,53 @@ def claim_status_change(*, by, claim_id: int, status: str, reason: str) -> Claim
                 )
         _status_set(claim, status, by=by, reason=reason)
     return claim
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """What a reviewer's save did: the rating made (None if none was given), whether the status
+    moved, and, when a change was asked for and refused, why the status did not move."""
+
+    rating: ClaimRating | None
+    status_changed: bool
+    status_refused: str = ""
+
+
+def claim_review_submit(
+    *,
+    by,
+    claim_id: int,
+    rating: RatingValues | None,
+    rationale: str = "",
+    status: str = "",
+    status_reason: str = "",
+) -> ReviewOutcome:
+    """A reviewer's save on a claim: a new rating first, then a status change.
+
+    The rating is kept even when the status change is refused (vetting blocked by an open
+    contradiction, say): the reviewer's judgement does not depend on the claim's state, and
+    throwing it away would lose their work. The outcome says why the status did not move.
+    Raises what claim_rate raises for a bad rating (nothing is saved then).
+    """
+    made = None
+    if rating is not None:
+        made = claim_rate(
+            by=by,
+            claim_id=claim_id,
+            likelihood=rating.likelihood,
+            confidence=rating.confidence,
+            credibility=rating.credibility,
+            rationale=rationale,
+        )
+    if not status:
+        return ReviewOutcome(rating=made, status_changed=False)
+    try:
+        claim_status_change(by=by, claim_id=claim_id, status=status, reason=status_reason)
+    except ValidationError as error:
+        return ReviewOutcome(
+            rating=made, status_changed=False, status_refused=" ".join(error.messages)
+        )
+    return ReviewOutcome(rating=made, status_changed=True)
 
 
 def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:

@@ -343,7 +343,7 @@ class Found:
     pairs: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     text_explanations: dict[tuple[int, int], str] = field(default_factory=dict)
     # Pairs taken out of `pairs` because one claim supersedes the other, by (newer, older)
-    # (claims/supersessions.py, supersessions_decide).
+    # (claims/services/supersessions.py, supersessions_decide).
     supersessions: dict[tuple[int, int], Superseding] = field(default_factory=dict)
     claims: int = 0  # claims checked
     compared: int = 0  # candidate pairs the rules were applied to

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from claims.core.roles import EDITORS
-from claims.models import Claim, ReportEdition
+from claims.models import Contradiction, ReportEdition
 from claims.reports.contradictions import report_edition_produce
 from tests.browser.test_report_browser import PASSWORD, chromium_browser, log_in
 
@@ -27,7 +27,8 @@ def editor_with_an_edition(transactional_db):
     user.groups.add(Group.objects.get(name=EDITORS))
     return {
         "username": user.username,
-        "claim": Claim.objects.get(key="sirte-escaped-400").pk,
+        # A claim with a flag: it has others of its subject and predicate to chart.
+        "claim": Contradiction.objects.order_by("pk").first().claim_a_id,
         "edition": ReportEdition.objects.get().pk,
     }
 

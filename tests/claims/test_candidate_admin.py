@@ -1,4 +1,4 @@
-"""The admin's "Propose claims" desk (claims/candidate_admin.py): candidates of a source's
+"""The admin's "Propose claims" desk (claims/admin/candidates.py): candidates of a source's
 text accepted, edited or rejected in one form, stored through the claim services."""
 
 import datetime

@@ -91,7 +91,7 @@ def test_libya_claimset_imports_into_an_empty_database(libya):
     summary = import_claimset(libya)
 
     assert summary.counts["claims"].created == 42
-    assert summary.counts["sources"].created == 13
+    assert summary.counts["sources"].created == 12
     assert Claim.objects.count() == 42
     assert Appearance.objects.filter(claim__key="derna-is-lost").count() == 2
 

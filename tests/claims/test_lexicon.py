@@ -1,4 +1,4 @@
-"""The lexicon (claims/lexicon.json): each group's words read as one term by the wording
+"""The lexicon (claims/core/lexicon.json): each group's words read as one term by the wording
 comparison and named by group_of for the extractor, and what must stay apart."""
 
 import json

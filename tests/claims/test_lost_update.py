@@ -94,7 +94,7 @@ def test_a_status_change_refuses_a_form_loaded_before_it_and_shows_it(reviewer, 
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.non_field_errors()
-    assert any('status: "Unreviewed" -> "under review"' in line for line in errors)
+    assert any('status: "Unreviewed" -> "Under review"' in line for line in errors)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.UNDER_REVIEW
     assert claim.text != "Edited on the old version."

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from claims.models import Appearance, Contradiction
+from claims.models import Appearance, Claim, Contradiction
 from claims.reports import contradictions as reports
 from claims.selectors.claims import ContradictionFilters, contradictions_for_report
 from claims.services.claims import contradiction_decide
@@ -74,7 +75,10 @@ def test_html_has_a_section_per_subject_with_both_claims_their_quotes_outlets_an
     assert "<h3>Battle of Sirte (2016) — number of Islamic State fighters who escaped</h3>" in html
     assert FIGHTERS in html
     # Both claims side by side, with quote, outlet and reliability, and independent sources.
-    assert "Claim A: <code>sirte-escaped-400</code>" in html
+    # Each claim links to its admin page, named by its text.
+    escaped = Claim.objects.get(key="sirte-escaped-400")
+    claim_url = reverse("admin:claims_claim_change", args=[escaped.pk])
+    assert f'Claim A: <a href="{claim_url}">{escaped.text}</a>' in html
     assert "“at least 400 ISIS fighters managed to escape Sirte”" in html
     assert "Libyan Gazette, reliability" in html
     assert "independent sources" in html

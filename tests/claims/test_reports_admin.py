@@ -112,3 +112,40 @@ def test_a_claim_page_shows_the_chart_of_its_subject_and_predicate(staff_client)
     assert "<svg " in page
     assert "number of Islamic State fighters who escaped (fighters)" in page
     assert "source published" in page
+
+
+def test_the_report_page_links_every_flag_claim_and_source_but_the_pdf_keeps_text_only(
+    reader_client,
+):
+    from claims.models import Contradiction
+    from claims.reports import contradictions as reports
+    from claims.selectors.claims import contradictions_for_report
+
+    page = reader_client.get(REPORT_URL).content.decode()
+
+    flags = list(contradictions_for_report())
+    for flag in flags:
+        assert reverse("admin:claims_contradiction_change", args=[flag.pk]) in page
+        for claim_id in (flag.claim_a_id, flag.claim_b_id):
+            assert reverse("admin:claims_claim_change", args=[claim_id]) in page
+    source = Contradiction.objects.first().claim_a.appearances.first().source
+    assert reverse("admin:sources_source_change", args=[source.pk]) in page
+    # Detector versions only on hover.
+    assert 'title="detector structured/1">found automatically</span>' in page
+    assert reports.report_context(flags, links=False)["links"] is False
+    pdf_html = reports.render_to_string(
+        "claims/contradiction_report.html", reports.report_context(flags, links=False)
+    )
+    assert "/admin/" not in pdf_html
+
+
+def test_the_report_subject_filter_matches_part_of_a_name_or_an_alias_and_suggests_them(
+    reader_client,
+):
+    page = reader_client.get(REPORT_URL, {"subject": "Sirte"}).content.decode()
+
+    # "Sirte" finds the flags about the Battle of Sirte (2016) as well as Sirte's.
+    assert "<h2>Battle of Sirte (2016)</h2>" in page
+    assert '<option value="ISIS">' in page  # an alias, suggested as one types
+    by_alias = reader_client.get(REPORT_URL, {"subject": "Daesh"}).content.decode()
+    assert "<h2>Islamic State</h2>" in by_alias

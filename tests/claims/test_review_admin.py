@@ -1,6 +1,7 @@
 """The review section of a claim's admin page, and the roles the admin enforces."""
 
 import pytest
+from django.contrib import messages
 from django.urls import reverse
 
 from claims.models import (
@@ -25,11 +26,11 @@ def claim_url(claim) -> str:
     return reverse("admin:claims_claim_change", args=[claim.pk])
 
 
-def save_claim(client, claim, **fields):
+def save_claim(client, claim, follow=False, **fields):
     url = claim_url(claim)
     data = change_form_data(client, url)
     data.update(fields)
-    return client.post(url, data)
+    return client.post(url, data, follow=follow)
 
 
 def errors_of(response) -> dict[str, list[str]]:
@@ -71,15 +72,45 @@ def test_the_admin_asks_for_a_rationale_below_likely(client, reviewer, claim):
     assert 'below "likely"' in errors_of(response)["rate_rationale"][0]
 
 
-def test_the_admin_says_which_condition_blocks_vetting(client, reviewer):
+def warnings_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"] if m.level == messages.WARNING]
+
+
+def test_a_blocked_vet_saves_the_rest_and_says_why_the_status_did_not_move(client, reviewer):
     flag = ContradictionFactory()
     client.force_login(reviewer)
-    response = save_claim(client, flag.claim_a, new_status="vetted", status_reason="checked")
-    message = errors_of(response)["new_status"][0]
-    assert f"1 open contradiction (with {flag.claim_b.key})" in message
+    response = save_claim(
+        client, flag.claim_a, new_status="vetted", status_reason="checked", follow=True
+    )
+    [message] = warnings_of(response)
+    assert message.startswith("The status stays unreviewed: The claim cannot be vetted:")
+    assert f"1 open contradiction (with \u201c{flag.claim_b.text}\u201d)" in message
     assert 'no current rating says "likely" or higher' in message
+    flag.claim_a.refresh_from_db()
+    assert flag.claim_a.status == ClaimStatus.UNREVIEWED
     page = client.get(claim_url(flag.claim_a)).content.decode()
     assert "cannot be vetted: it has 1 open contradiction" in page
+
+
+def test_a_rating_entered_with_a_blocked_vet_is_saved_and_the_page_says_so(client, reviewer):
+    flag = ContradictionFactory()
+    client.force_login(reviewer)
+    response = save_claim(
+        client,
+        flag.claim_a,
+        rate_likelihood="very_likely",
+        rate_confidence="high",
+        new_status="vetted",
+        status_reason="two checks",
+        follow=True,
+    )
+    [message] = warnings_of(response)
+    assert message.startswith("Your rating was saved, but the status stays unreviewed:")
+    assert "1 open contradiction" in message
+    rating = ClaimRating.objects.get(claim=flag.claim_a)
+    assert (rating.reviewer, rating.likelihood) == (reviewer, "very_likely")
+    flag.claim_a.refresh_from_db()
+    assert flag.claim_a.status == ClaimStatus.UNREVIEWED
 
 
 def test_a_reviewer_rates_and_vets_in_one_save(client, reviewer, claim):
@@ -112,8 +143,12 @@ def test_a_superseding_rating_below_likely_blocks_vetting_in_the_same_save(clien
         rate_rationale="a new video",
         new_status="vetted",
         status_reason="x",
+        follow=True,
     )
-    assert 'no current rating says "likely"' in errors_of(response)["new_status"][0]
+    [message] = warnings_of(response)
+    assert 'no current rating says "likely"' in message
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.UNREVIEWED
 
 
 def test_an_editor_edits_a_claim_but_cannot_rate_or_change_its_status(client, editor, claim):
@@ -221,17 +256,26 @@ def test_the_claim_list_counts_independent_sources_in_constant_queries(staff_cli
 def test_the_claim_page_spells_out_the_groups_of_dependent_appearances(staff_client):
     claim = ClaimFactory()
     video = SourceFactory(key="barqa-video", title="the Barqa video")
-    first = AppearanceFactory(claim=claim, source=SourceFactory(key="libya-000"), position=0)
-    second = AppearanceFactory(claim=claim, source=SourceFactory(key="libya-002"), position=1)
+    first = AppearanceFactory(
+        claim=claim, source=SourceFactory(key="libya-000", title="Article 0"), position=0
+    )
+    second = AppearanceFactory(
+        claim=claim, source=SourceFactory(key="libya-002", title="Article 2"), position=1
+    )
     for appearance in (first, second):
         AppearanceVia.objects.create(appearance=appearance, source=video)
     reuters = OutletFactory(name="Reuters")
     for position, key in ((2, "libya-001"), (3, "libya-003")):
         AppearanceFactory(
-            claim=claim, source=SourceFactory(key=key, outlet=reuters), position=position
+            claim=claim,
+            source=SourceFactory(key=key, title=f"Article {key[-1]}", outlet=reuters),
+            position=position,
         )
-    AppearanceFactory(claim=claim, source=SourceFactory(key="libya-004"), position=4)
+    AppearanceFactory(
+        claim=claim, source=SourceFactory(key="libya-004", title="Article 4"), position=4
+    )
     page = staff_client.get(claim_url(claim)).content.decode()
-    assert "<li>1. libya-000 and libya-002 both trace to the Barqa video</li>" in page
-    assert "<li>2. libya-001 and libya-003 are both from Reuters</li>" in page
-    assert "<li>3. libya-004 stands alone</li>" in page
+    # Sources named by their titles, not their keys.
+    assert "<li>1. “Article 0” and “Article 2” both trace to the Barqa video</li>" in page
+    assert "<li>2. “Article 1” and “Article 3” are both from Reuters</li>" in page
+    assert "<li>3. “Article 4” stands alone</li>" in page

@@ -127,9 +127,24 @@ def test_a_reviewer_decides_on_a_contradiction_and_resolving_records_the_status_
         "refuted",
         reviewer,
     )
-    assert change.reason.startswith(
-        f"resolves contradiction flag {flag.pk} with {flag.claim_a.key}"
+    assert change.reason.startswith(f"resolves the contradiction with {flag.claim_a.key}")
+
+
+def test_resolving_a_contradiction_keeps_the_reviewers_reason_on_the_flag_and_the_claim(reviewer):
+    flag = ContradictionFactory()
+
+    contradiction_decide(
+        contradiction_id=flag.pk,
+        by=reviewer,
+        status="resolved",
+        refuted_claim_id=flag.claim_b_id,
+        reason="  The Senate report dates the attack to 2012.  ",
     )
+
+    flag.refresh_from_db()
+    assert flag.dismissed_reason == "The Senate report dates the attack to 2012."
+    change = ClaimStatusChange.objects.get(claim=flag.claim_b)
+    assert change.reason.startswith("The Senate report dates the attack to 2012. (resolves the")
 
 
 # --- ratings -----------------------------------------------------------------------------------
@@ -234,7 +249,7 @@ def test_a_claim_with_an_open_contradiction_cannot_be_vetted(reviewer):
     flag = ContradictionFactory()
     rate(reviewer, flag.claim_a, credibility="6")  # no appearance: cannot be judged
     with pytest.raises(
-        ValidationError, match=f"1 open contradiction \\(with {flag.claim_b.key}\\)"
+        ValidationError, match=f"1 open contradiction \\(with \u201c{flag.claim_b.text}\u201d\\)"
     ):
         claim_status_change(by=reviewer, claim_id=flag.claim_a_id, status="vetted", reason="ok")
     contradiction_decide(

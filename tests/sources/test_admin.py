@@ -1,11 +1,12 @@
 import datetime
+import re
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation, SourceCorrection
-from tests.admin import changelist_queries
+from tests.admin import PERMISSION_QUERIES, changelist_queries
 from tests.factories import EntityAliasFactory, EntityFactory, OutletFactory, SourceFactory
 from tracker.models import Precision
 
@@ -13,9 +14,9 @@ from tracker.models import Precision
 # (filtered and full), the page of rows with their related rows joined, and one query each for
 # the outlet's distinct countries / the entity's aliases (prefetched) / the source's outlets
 # and distinct languages (filters).
-OUTLET_CHANGELIST_QUERIES = 6
-ENTITY_CHANGELIST_QUERIES = 6
-SOURCE_CHANGELIST_QUERIES = 7
+OUTLET_CHANGELIST_QUERIES = 6 + PERMISSION_QUERIES
+ENTITY_CHANGELIST_QUERIES = 6 + PERMISSION_QUERIES
+SOURCE_CHANGELIST_QUERIES = 7 + PERMISSION_QUERIES
 
 
 def add_outlets(count: int, first: int) -> list[Outlet]:
@@ -229,7 +230,7 @@ def source_post(**fields) -> dict[str, str]:
         "outlet": "",
         "url": "",
         "published_as_text": "",
-        "authors": "[]",
+        "authors": "",
         "language": "en",
         "text": "",
         "citations-TOTAL_FORMS": "0",
@@ -260,7 +261,7 @@ def test_saving_a_source_sets_its_normalized_url_and_its_partial_publication_dat
         Precision.MONTH,
     )
     change_page = staff_client.get(reverse("admin:sources_source_change", args=[source.pk]))
-    assert change_page.context["adminform"].form.initial["published_as_text"] == "2015-07"
+    assert change_page.context["adminform"].form.initial["published_as_text"] == "July 2015"
 
 
 def test_a_source_url_that_duplicates_another_after_normalisation_is_a_form_error(staff_client):
@@ -297,15 +298,75 @@ def test_sources_without_urls_do_not_clash(staff_client):
     assert Source.objects.count() == 2
 
 
-def test_an_unreadable_publication_date_is_a_form_error(staff_client):
-    data = source_post(published_as_text="July 2015")
+@pytest.mark.parametrize(
+    ("typed", "published", "precision"),
+    [
+        ("6 December 2016", datetime.date(2016, 12, 6), Precision.DAY),
+        ("December 6, 2016", datetime.date(2016, 12, 6), Precision.DAY),
+        ("July 2015", datetime.date(2015, 7, 1), Precision.MONTH),
+        ("2015", datetime.date(2015, 1, 1), Precision.YEAR),
+        ("2015-07-01", datetime.date(2015, 7, 1), Precision.DAY),
+    ],
+)
+def test_a_publication_date_is_read_as_people_write_it(staff_client, typed, published, precision):
+    response = staff_client.post(
+        reverse("admin:sources_source_add"), source_post(published_as_text=typed)
+    )
+
+    assert response.status_code == 302
+    source = Source.objects.get()
+    assert (source.published, source.published_precision) == (published, precision)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("the day after", 'cannot read "the day after" as a date: write it as 6 December 2016'),
+        ("early 2016", '"early 2016" is a span of time, not a publication date'),
+    ],
+)
+def test_an_unreadable_publication_date_is_a_form_error_that_keeps_what_was_typed(
+    staff_client, typed, message
+):
+    response = staff_client.post(
+        reverse("admin:sources_source_add"), source_post(published_as_text=typed)
+    )
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert message in form.errors["published_as_text"][0]
+    assert f'value="{typed}"' in response.content.decode()
+
+
+def test_authors_are_entered_one_a_line_and_kept_as_a_list(staff_client):
+    data = source_post(authors="Catherine Doolan\r\n\r\n  Staff Writer  \r\n")
 
     response = staff_client.post(reverse("admin:sources_source_add"), data)
 
-    assert response.status_code == 200
-    assert "expected 2015, 2015-07 or 2015-07-01" in str(
-        response.context["adminform"].form.errors["published_as_text"]
+    assert response.status_code == 302
+    source = Source.objects.get()
+    assert source.authors == ["Catherine Doolan", "Staff Writer"]
+    page = staff_client.get(reverse("admin:sources_source_change", args=[source.pk]))
+    assert "Catherine Doolan\nStaff Writer</textarea>" in page.content.decode()
+
+
+def test_a_new_source_without_a_key_gets_one_from_its_title(staff_client):
+    response = staff_client.post(reverse("admin:sources_source_add"), source_post(key=""))
+
+    assert response.status_code == 302
+    source = Source.objects.get()
+    assert re.fullmatch(r"fighters-escape-sirte-[0-9a-f]{6}", source.key), source.key
+
+
+def test_an_existing_sources_key_cannot_be_emptied(staff_client):
+    source = SourceFactory(key="afp-1")
+
+    response = staff_client.post(
+        reverse("admin:sources_source_change", args=[source.pk]), source_post(key="")
     )
+
+    assert response.status_code == 200
+    assert "cannot be emptied" in str(response.context["adminform"].form.errors["key"])
 
 
 def test_a_source_citing_itself_is_a_form_error(staff_client):
@@ -352,7 +413,7 @@ def test_source_list_shows_the_outlet_reliability_and_partial_publication_date(s
     response = staff_client.get(reverse("admin:sources_source_changelist"))
 
     assert b'<td class="field-outlet_reliability">B</td>' in response.content
-    assert b'<td class="field-published_on">2015-07</td>' in response.content
+    assert b'<td class="field-published_on">July 2015</td>' in response.content
 
 
 SOURCE_MODELS = {
@@ -419,3 +480,12 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client, db, model):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == f"{reverse('admin:login')}?next={url}"
+
+
+def test_the_outlet_and_source_forms_explain_codes_in_plain_words(staff_client):
+    outlet_page = staff_client.get(reverse("admin:sources_outlet_add")).content.decode()
+    source_page = staff_client.get(reverse("admin:sources_source_add")).content.decode()
+
+    assert "Two-letter country code: GB, LY, US" in outlet_page
+    assert "en for English" in source_page
+    assert "BCP 47" not in source_page and "alpha-2" not in outlet_page

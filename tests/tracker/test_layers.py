@@ -32,6 +32,8 @@ def layer_of(module: str) -> tuple[str, str]:
             return "top", "urls"  # the project's wiring: it loads everything
         if head in {"models"}:
             return "models", "models"
+        if head == "admin_site":
+            return "top", "admin"  # the admin's front page: it reads the desk's selectors
         return "base", "base"
     if app == "api":
         return "top", "apis"

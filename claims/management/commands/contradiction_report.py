@@ -67,4 +67,5 @@ class Command(BaseCommand):
         data = report if isinstance(report, bytes) else report.encode("utf-8")
         with open(output, "wb") as file:
             file.write(data)
-        self.stderr.write(f"{form} report of {len(flags)} flags written to {output}")
+        flags_text = f"{len(flags)} flag{'' if len(flags) == 1 else 's'}"
+        self.stderr.write(f"{form} report of {flags_text} written to {output}")

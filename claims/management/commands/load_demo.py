@@ -1,9 +1,11 @@
-"""Loads the demo claimset, demo/libya.claimset.json, as import_claims would.
+"""Loads the demo claimset, demo/libya.claimset.json, as import_claims would, then the demo
+reviewer's ratings and vetting (claims/services/demo.py).
 
-Safe to run on every start: the import is idempotent by key, so a second run changes nothing.
-It imports as the system (no user, as `import_claims` without --user): the history entries name
-no user, and a vetted demo claim that a new demo file changes materially goes back to review
-in the name of the system account (claims.services.claims.SYSTEM_USERNAME).
+Safe to run on every start: the import is idempotent by key and the reviews are made once, so a
+second run changes nothing. It imports as the system (no user, as `import_claims` without
+--user): the history entries name no user, and a vetted demo claim that a new demo file changes
+materially goes back to review in the name of the system account
+(claims.services.claims.SYSTEM_USERNAME); the demo reviews are made by the demo reviewer.
 """
 
 import json
@@ -13,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.services.claimsets import import_claimset
+from claims.services.demo import demo_reviews_apply
 from tracker.bulk import gc_paused
 from tracker.errors import ApplicationError
 
@@ -44,3 +47,6 @@ class Command(BaseCommand):
         else:
             message = f"Demo data from {name} already loaded: nothing to change."
         self.stdout.write(message, self.style.SUCCESS)
+        reviewed = demo_reviews_apply()
+        if reviewed:
+            self.stdout.write(f"Demo reviews: {reviewed} claims rated by the demo reviewer.")
