@@ -24,6 +24,20 @@ def is_tracked(model: type[models.Model]) -> bool:
     return hasattr(model._meta, "simple_history_manager_attribute")
 
 
+# django-simple-history keeps a change's reason in a column of 100 characters (its
+# history_change_reason). A longer reason (a status change naming the flag it resolves, a
+# demotion listing every changed field) is shortened there; its full text stays where the
+# change itself is recorded (ClaimStatusChange.reason).
+CHANGE_REASON_MAX_LENGTH = 100
+
+
+def history_reason(reason: str | None) -> str | None:
+    """A reason as the history's column can hold it: whole, or cut with an ellipsis."""
+    if reason is None or len(reason) <= CHANGE_REASON_MAX_LENGTH:
+        return reason
+    return reason[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
+
+
 def history_record_bulk(
     model: type[models.Model],
     *,
@@ -43,7 +57,7 @@ def history_record_bulk(
         row.update(
             history_date=now,
             history_type=history_type,
-            history_change_reason=reason,
+            history_change_reason=history_reason(reason),
             history_user_id=user_id,
         )
     insert_rows(model.history.model, rows)

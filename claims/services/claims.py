@@ -89,7 +89,14 @@ from sources.models import Entity, Source
 from sources.services import alias_errors
 from tracker.bulk import chunked, filter_in, insert_rows, update_rows
 from tracker.bulk_records import BulkRecord, BulkSaved, aliases_bulk_replace, records_bulk_save
-from tracker.history import CHANGED, CREATED, DELETED, history_record_bulk, is_tracked
+from tracker.history import (
+    CHANGED,
+    CREATED,
+    DELETED,
+    history_reason,
+    history_record_bulk,
+    is_tracked,
+)
 from tracker.validation import model_validate
 
 CLAIM_KEY_PREFIX = "claim-"
@@ -611,7 +618,7 @@ def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:
     # edit form loaded before this change is refused (claim_lock_unchanged).
     claim.version += 1
     claim._history_user = by
-    claim._change_reason = reason
+    claim._change_reason = history_reason(reason)
     claim.save(update_fields=["status", "version", "updated_at"])
     _review_changed(claim.pk)
 
@@ -811,7 +818,7 @@ def claim_save(
                     reason=reason,
                 )
                 claim.status = ClaimStatus.UNDER_REVIEW
-                claim._change_reason = reason
+                claim._change_reason = history_reason(reason)
                 _review_changed(claim.pk)
             claim.save()
         claims_changed(claim_ids=[claim.pk])

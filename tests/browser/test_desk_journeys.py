@@ -15,7 +15,12 @@ from django.core.management import call_command
 
 from claims.models import Claim, ClaimStatus, Contradiction, ContradictionStatus
 from claims.services.demo import DEMO_ACCOUNTS, demo_account_ensure
-from tests.browser.test_report_browser import PASSWORD, SCREENSHOTS, chromium_browser
+from tests.browser.test_report_browser import (
+    PASSWORD,
+    SCREENSHOTS,
+    chromium_browser,
+    query_outside_playwright,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 VIEWPORT = {"width": 1280, "height": 800}
@@ -175,9 +180,13 @@ def test_a_reviewer_resolves_a_flag_from_the_desk_then_rates_and_vets_a_claim(
     assert page.locator(".report a[href*='/admin/claims/claim/']").count() >= 2
     look(page, "reviewer-7-report")
 
-    claim = Claim.objects.get(key="benghazi-2012-09-11")
+    claim, flag = query_outside_playwright(
+        lambda: (
+            Claim.objects.get(key="benghazi-2012-09-11"),
+            Contradiction.objects.get(pk=demo["benghazi_flag"]),
+        )
+    )
     assert claim.status == ClaimStatus.VETTED
-    flag = Contradiction.objects.get(pk=demo["benghazi_flag"])
     assert (flag.status, flag.dismissed_reason) == (ContradictionStatus.RESOLVED, reason)
 
 

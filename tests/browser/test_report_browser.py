@@ -60,6 +60,25 @@ def chromium_browser(monkeypatch):
         browser.close()
 
 
+def query_outside_playwright(read):
+    """Run `read` (database queries) in a thread of its own and close that thread's connection:
+    in the test body, while Playwright's loop runs, a query would open a connection that nobody
+    closes (see `browser` below). The live server's writes are committed, so the thread sees
+    them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def run():
+        try:
+            return read()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
 @pytest.fixture
 def browser(monkeypatch, live_server, editor):
     # Set up after the data and closed before the live server stops. While Playwright's event

@@ -145,6 +145,12 @@ def test_resolving_a_contradiction_keeps_the_reviewers_reason_on_the_flag_and_th
     assert flag.dismissed_reason == "The Senate report dates the attack to 2012."
     change = ClaimStatusChange.objects.get(claim=flag.claim_b)
     assert change.reason.startswith("The Senate report dates the attack to 2012. (resolves the")
+    # The history's reason column holds 100 characters (PostgreSQL refused the whole decision
+    # when it was longer): it keeps the start, the status change keeps the whole reason.
+    entry = flag.claim_b.history.latest()
+    assert len(entry.history_change_reason) <= 100
+    assert change.reason.startswith(entry.history_change_reason.rstrip("…"))
+    assert len(change.reason) > 100
 
 
 # --- ratings -----------------------------------------------------------------------------------
