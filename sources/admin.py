@@ -445,21 +445,35 @@ class SourceForm(ComputedColumnsForm):
             )
 
 
-class SourceCitationForm(forms.ModelForm):
-    class Meta:
-        model = SourceCitation
-        fields = ("cited",)
+class SourceLinkForm(forms.ModelForm):
+    """A row linking a source to another (a citation, a correction): refused when it links the
+    source to itself. The model's `<app>_<model>_not_self` constraint names the parent field,
+    which the form does not check: an inline row's parent is the instance's, a link's own page
+    posts it."""
+
+    parent_field: str
+    linked_field: str
+    self_link_message: str
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
-        cited = cleaned_data.get("cited")
-        # sources_sourcecitation_not_self names the citing source, which the form does not
-        # check: an inline row's parent is the instance's, the citations page posts it.
-        citing = cleaned_data.get("citing")
-        citing_id = citing.pk if citing is not None else self.instance.citing_id
-        if cited is not None and cited.pk == citing_id:
-            self.add_error("cited", "A source cannot cite itself.")
+        linked = cleaned_data.get(self.linked_field)
+        parent = cleaned_data.get(self.parent_field)
+        parent_id = (
+            parent.pk if parent is not None else getattr(self.instance, f"{self.parent_field}_id")
+        )
+        if linked is not None and linked.pk == parent_id:
+            self.add_error(self.linked_field, self.self_link_message)
         return cleaned_data
+
+
+class SourceCitationForm(SourceLinkForm):
+    parent_field, linked_field = "citing", "cited"
+    self_link_message = "A source cannot cite itself."
+
+    class Meta:
+        model = SourceCitation
+        fields = ("cited",)
 
 
 class SourceCitationInline(admin.TabularInline):
@@ -472,20 +486,13 @@ class SourceCitationInline(admin.TabularInline):
     extra = 0
 
 
-class SourceCorrectionForm(forms.ModelForm):
+class SourceCorrectionForm(SourceLinkForm):
+    parent_field, linked_field = "correcting", "corrected"
+    self_link_message = "A source cannot correct itself."
+
     class Meta:
         model = SourceCorrection
         fields = ("corrected",)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned_data = super().clean()
-        corrected = cleaned_data.get("corrected")
-        # sources_sourcecorrection_not_self, checked here as SourceCitationForm checks its own.
-        correcting = cleaned_data.get("correcting")
-        correcting_id = correcting.pk if correcting is not None else self.instance.correcting_id
-        if corrected is not None and corrected.pk == correcting_id:
-            self.add_error("corrected", "A source cannot correct itself.")
-        return cleaned_data
 
 
 class SourceCorrectionInline(admin.TabularInline):

@@ -447,16 +447,31 @@ def test_an_alias_added_on_its_own_page_gets_its_normalized_form(staff_client):
     assert EntityAlias.objects.get(entity=entity).normalized == "daesh"
 
 
-def test_a_source_citing_itself_on_the_citations_page_is_a_form_error(staff_client):
+@pytest.mark.parametrize(
+    ("page", "parent", "linked", "model", "message"),
+    [
+        ("sourcecitation", "citing", "cited", SourceCitation, "A source cannot cite itself."),
+        (
+            "sourcecorrection",
+            "correcting",
+            "corrected",
+            SourceCorrection,
+            "A source cannot correct itself.",
+        ),
+    ],
+)
+def test_a_source_linked_to_itself_on_the_links_page_is_a_form_error(
+    staff_client, page, parent, linked, model, message
+):
     source = SourceFactory()
 
     response = staff_client.post(
-        reverse("admin:sources_sourcecitation_add"), {"citing": source.pk, "cited": source.pk}
+        reverse(f"admin:sources_{page}_add"), {parent: source.pk, linked: source.pk}
     )
 
     assert response.status_code == 200
-    assert "A source cannot cite itself." in response.content.decode()
-    assert not SourceCitation.objects.exists()
+    assert message in response.content.decode()
+    assert not model.objects.exists()
 
 
 @pytest.mark.parametrize("model", SOURCE_MODELS, ids=lambda model: model.__name__)
