@@ -22,7 +22,7 @@ from dataclasses import field as dataclass_field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from claims.core import quotes, values
@@ -242,14 +242,6 @@ def claim_lock_unchanged(*, claim_id: int, loaded_version: int) -> Claim:
         ]
         raise ClaimChangedError({"version": [ValidationError(line, code=STALE) for line in lines]})
     return claim
-
-
-def claim_versions_bump(*, claim_ids: Sequence[int]) -> None:
-    """Raise the version of claims written in bulk (imports), so that an edit form loaded
-    before is refused. In SQL, `version + 1`, so that it counts a concurrent save too; the
-    caller writes the history entries afterwards, which then carry the new version."""
-    for chunk in chunked(claim_ids):
-        Claim.objects.filter(id__in=chunk).update(version=F("version") + 1)
 
 
 def _apply_value(claim: Claim, reference: values.PartialDate | None) -> None:
