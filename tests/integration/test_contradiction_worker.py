@@ -270,6 +270,11 @@ def test_a_scan_loses_and_doubles_no_flag_when_its_worker_is_killed(
     )
     assert scan is not None, "the scan did not start"
     assert scan.chunks_total == 60
+    # start_next_scan stamps each chunk as sent, row by row, before the test may lock one: a lock
+    # taken earlier would block that stamp, not a worker running the chunk.
+    assert wait_until(
+        lambda: not scan.chunks.filter(sent_at__isnull=True).exists(), timeout=30, interval=0.05
+    ), "the scan's chunks were not all sent"
 
     # Catch the worker in the middle of a chunk, deterministically: hold a lock on the row of a
     # chunk in the second half, so that the worker running it waits in the transaction that
