@@ -25,8 +25,9 @@ from tracker.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-# A Redis database of these tests' own, emptied before and after each test.
-REDIS_DB = 15
+# A Redis database of these tests' own, emptied before and after each test (another number for a
+# second checkout running these tests on the same machine at the same time).
+REDIS_DB = int(os.environ.get("TRACKER_TEST_REDIS_DB", "15"))
 BROKER_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
 # Nothing listens here: publishing fails at once (see `broker_down`).
 DEAD_BROKER_URL = "redis://127.0.0.1:6390/0"
