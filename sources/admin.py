@@ -467,6 +467,30 @@ class SourceLinkForm(forms.ModelForm):
         return cleaned_data
 
 
+class SourceLinkFormSet(forms.BaseInlineFormSet):
+    """The inline rows of a source's citations or corrections. They are not saved by the
+    formset: the source's service replaces the links (and re-checks the claims they touch)."""
+
+    def linked_records(self) -> list:
+        """Every source the edited source links to once this POST is saved."""
+        linked_field = self.form.linked_field
+        return [
+            form.cleaned_data[linked_field]
+            for form in self.forms
+            if form.cleaned_data.get(linked_field) and not self._should_delete_form(form)
+        ]
+
+    def record_changes(self) -> None:
+        """What ModelAdmin's change message reads from a formset that saved itself."""
+        self.new_objects = [f.instance for f in self.extra_forms if f.has_changed()]
+        self.changed_objects = [
+            (f.instance, f.changed_data)
+            for f in self.initial_forms
+            if f.has_changed() and not self._should_delete_form(f)
+        ]
+        self.deleted_objects = [f.instance for f in self.deleted_forms]
+
+
 class SourceCitationForm(SourceLinkForm):
     parent_field, linked_field = "citing", "cited"
     self_link_message = "A source cannot cite itself."
@@ -479,6 +503,7 @@ class SourceCitationForm(SourceLinkForm):
 class SourceCitationInline(admin.TabularInline):
     model = SourceCitation
     form = SourceCitationForm
+    formset = SourceLinkFormSet
     fk_name = "citing"
     autocomplete_fields = ("cited",)
     verbose_name = "cited source"
@@ -498,6 +523,7 @@ class SourceCorrectionForm(SourceLinkForm):
 class SourceCorrectionInline(admin.TabularInline):
     model = SourceCorrection
     form = SourceCorrectionForm
+    formset = SourceLinkFormSet
     fk_name = "correcting"
     autocomplete_fields = ("corrected",)
     verbose_name = "corrected source"
@@ -569,8 +595,23 @@ class SourceAdmin(NormalizedSearchMixin, admin.ModelAdmin):
     inlines = [SourceCitationInline, SourceCorrectionInline]
 
     def save_model(self, request: HttpRequest, obj: Source, form, change: bool) -> None:
-        # A new publication date re-checks the claims that appear in the source (the service).
-        services.source_save(by=request.user, source=obj)
+        """Nothing yet: written with its citations and corrections in save_related."""
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # One service call writes the source and replaces its links; a new publication date or
+        # a new correction re-checks the claims they touch.
+        links = {f.model: f for f in formsets if isinstance(f, SourceLinkFormSet)}
+        cites, corrects = links[SourceCitation], links[SourceCorrection]
+        services.source_save(
+            by=request.user,
+            source=form.instance,
+            cites=cites.linked_records(),
+            corrects=corrects.linked_records(),
+        )
+        for formset in (cites, corrects):
+            formset.record_changes()
+        others = [f for f in formsets if not isinstance(f, SourceLinkFormSet)]
+        super().save_related(request, form, others, change)
 
     @admin.display(description="reliability", ordering="outlet__reliability")
     def outlet_reliability(self, source: Source) -> str | None:

@@ -238,10 +238,14 @@ def source_save(
         source._history_user = by
         source.save()
         if cites is not None:
-            SourceCitation.objects.filter(citing=source).delete()
-            SourceCitation.objects.bulk_create(
-                [SourceCitation(citing=source, cited=c) for c in dict.fromkeys(cites)]
+            before = set(
+                SourceCitation.objects.filter(citing=source).values_list("cited_id", flat=True)
             )
+            if before != {c.pk for c in cites}:
+                SourceCitation.objects.filter(citing=source).delete()
+                SourceCitation.objects.bulk_create(
+                    [SourceCitation(citing=source, cited=c) for c in dict.fromkeys(cites)]
+                )
         recheck_sources = set()
         if corrects is not None:
             before = set(

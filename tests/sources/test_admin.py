@@ -504,3 +504,62 @@ def test_the_outlet_and_source_forms_explain_codes_in_plain_words(staff_client):
     assert "Two-letter country code: GB, LY, US" in outlet_page
     assert "en for English" in source_page
     assert "BCP 47" not in source_page and "alpha-2" not in outlet_page
+
+
+def test_a_correction_added_inline_goes_through_the_service_and_supersedes_at_once(
+    staff_client, django_capture_on_commit_callbacks
+):
+    """The inline rows are written by source_save, which re-checks the claims of both sources:
+    the corrected claim is superseded and its flag withdrawn on this save, not by the next scan."""
+    from claims.models import Contradiction, Supersession
+    from tests.claims.test_supersessions import attackers, load
+
+    fix = {"key": "fix", "title": "Correction", "outlet": "paper", "published": "2016-03-08"}
+    load(attackers("three", "three", ["d4"]), attackers("two", "two", ["fix"]), sources=[fix])
+    assert Contradiction.objects.count() == 1
+    fixing, corrected = Source.objects.get(key="fix"), Source.objects.get(key="d4")
+    data = source_post(
+        key="fix",
+        title="Correction",
+        outlet=fixing.outlet_id,
+        published_as_text="8 March 2016",
+        **{"corrections-TOTAL_FORMS": "1", "corrections-0-corrected": corrected.pk},
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:sources_source_change", args=[fixing.pk]), data)
+
+    assert response.status_code == 302
+    assert list(SourceCorrection.objects.values_list("correcting__key", "corrected__key")) == [
+        ("fix", "d4")
+    ]
+    assert list(Supersession.objects.values_list("newer__key", "older__key", "reason")) == [
+        ("two", "three", "correction")
+    ]
+    assert not Contradiction.objects.exists()
+
+
+def test_inline_citations_are_replaced_only_when_they_change(staff_client):
+    source, cited, other, third = (SourceFactory(key="afp-1"), *SourceFactory.create_batch(3))
+    rows = [SourceCitation.objects.create(citing=source, cited=s) for s in (cited, other)]
+
+    def post(second):
+        data = source_post(
+            key="afp-1",
+            title=source.title,
+            **{"citations-TOTAL_FORMS": "2", "citations-INITIAL_FORMS": "2"},
+        )
+        for n, (row, linked) in enumerate(zip(rows, (cited, second), strict=True)):
+            data |= {
+                f"citations-{n}-id": row.pk,
+                f"citations-{n}-citing": source.pk,
+                f"citations-{n}-cited": linked.pk,
+            }
+        response = staff_client.post(reverse("admin:sources_source_change", args=[source.pk]), data)
+        assert response.status_code == 302
+
+    post(other)
+    assert set(SourceCitation.objects.values_list("pk", flat=True)) == {r.pk for r in rows}
+
+    post(third)
+    assert set(SourceCitation.objects.values_list("cited", flat=True)) == {cited.pk, third.pk}
