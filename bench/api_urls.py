@@ -11,8 +11,8 @@ from rest_framework import generics
 from rest_framework.pagination import PageNumberPagination
 
 from claims.apis.facts import FactFilter, FactRenderingMixin
-from claims.selectors.claims import claims_annotate_for_api, facts_annotate_replaced
-from claims.selectors.facts import fact_data, facts_queryset
+from claims.selectors.claims import claims_annotate_for_api, facts_annotate_replaced, facts_queryset
+from claims.selectors.facts import fact_data
 from tracker.urls import urlpatterns as tracker_urlpatterns
 
 
@@ -21,7 +21,7 @@ class PageNumberFactListApi(FactRenderingMixin, generics.ListAPIView):
     filterset_class = FactFilter
 
     def get_queryset(self):
-        return facts_queryset()
+        return facts_queryset().order_by("pk")  # the cursor pages' order
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -245,12 +245,21 @@ def fact_jsonld_piece(fact: dict) -> str:
     return json.dumps(review, ensure_ascii=False)
 
 
+_BASE_COLUMNS = CSV_COLUMNS[: CSV_COLUMNS.index("appearance")]
+_APPEARANCE_COLUMNS = CSV_COLUMNS[len(_BASE_COLUMNS) :]
+
+
 def fact_csv_piece(fact: dict) -> str:
-    """The fact's CSV rows (one per appearance), without the header."""
+    """The fact's CSV rows (one per appearance), without the header: fact_rows written as
+    FactsCSVRenderer writes them, the fact's own cells (the first columns, the same on every
+    row) made once."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n")
+    base: list[str] | None = None
     for row in fact_rows(fact):
-        writer.writerow({name: spreadsheet_cell(row.get(name)) for name in CSV_COLUMNS})
+        if base is None:
+            base = [spreadsheet_cell(row.get(name)) for name in _BASE_COLUMNS]
+        writer.writerow(base + [spreadsheet_cell(row.get(name)) for name in _APPEARANCE_COLUMNS])
     return out.getvalue()
 
 

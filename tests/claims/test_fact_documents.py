@@ -13,8 +13,12 @@ from rest_framework.test import APIClient
 
 from claims.apis.renderers import ClaimReviewRenderer, FactsCSVRenderer
 from claims.models import AppearanceVia, Claim, FactDocument
-from claims.selectors.claims import claims_annotate_for_api, facts_annotate_replaced
-from claims.selectors.facts import fact_data, facts_queryset
+from claims.selectors.claims import (
+    claims_annotate_for_api,
+    facts_annotate_replaced,
+    facts_queryset,
+)
+from claims.selectors.facts import fact_data
 from claims.services import detection
 from claims.services.claims import (
     AppearanceInput,
