@@ -152,6 +152,13 @@ class StoredFactsMixin(FactRenderingMixin):
     def get_queryset(self):
         return fact_ids()
 
+    def filter_queryset(self, queryset):
+        # Building the filter set costs more than the rest of a stored page (django-filter
+        # deep-copies every filter per request): skipped when no filter is asked for.
+        if not any(name in self.request.query_params for name in FactFilter.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def stored_format(self) -> str | None:
         """The format served from stored pieces as they are, or None to render the data."""
         renderer_format = self.request.accepted_renderer.format
