@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Collection
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from claims.core import fact_formats
@@ -143,10 +144,11 @@ def fact_documents_build_all(*, batch: int = BATCH) -> int:
             break
         written += fact_documents_refresh(claim_ids=ids)
         last = ids[-1]
+    # NOT EXISTS, an anti-join: NOT IN over a million ids would not fit a hashed subplan.
     stale = list(
-        FactDocument.objects.exclude(claim_id__in=fact_ids().values("pk")).values_list(
-            "claim_id", flat=True
-        )
+        FactDocument.objects.exclude(
+            Exists(fact_ids().filter(pk=OuterRef("claim_id")))
+        ).values_list("claim_id", flat=True)
     )
     fact_documents_refresh(claim_ids=stale)
     return written
