@@ -437,8 +437,9 @@ def main() -> None:
     print("\n| claims | workers | request | req/s | p50 ms | p90 ms | p99 ms |")
     print("|---:|---|---|---:|---:|---:|---:|")
     for n, label, name, f in all_results:
+        rps = f"{f['rps']:,.0f}" if f["rps"] >= 10 else f"{f['rps']:.1f}"
         print(
-            f"| {n:,} | {label} | {name} | {f['rps']:,.0f} | {f['p50']:.1f} | {f['p90']:.1f} | "
+            f"| {n:,} | {label} | {name} | {rps} | {f['p50']:.1f} | {f['p90']:.1f} | "
             f"{f['p99']:.1f} |"
         )
 
