@@ -1,32 +1,41 @@
-"""API benchmark: /api/v1/facts/ at size, against DRF's page-number pagination.
+"""API benchmark: /api/v1/facts/ at size, served from stored documents, against the
+per-request rendering with DRF's page-number pagination, in one run.
 
 Loads N vetted claims (default 100,000), three appearances each in sources of different
-outlets, with COPY (tracker.bulk.insert_rows) into its own PostgreSQL database, starts the
-tracker under gunicorn (DEBUG off, persistent connections, throttles out of the way) and
-measures, in one run, requests per second at 8 concurrent clients and latency percentiles of:
+outlets, with COPY (tracker.bulk.insert_rows) into its own PostgreSQL database, builds the
+facts' stored documents with the service the tracker uses (fact_documents_build_all, timed),
+starts the tracker under gunicorn (DEBUG off, persistent connections, throttles out of the way)
+and loads it with `wrk` (8 keep-alive connections from 2 threads, `--latency`), for each
+scenario:
 
-- the first page of facts (`?page_size=50`),
+- the first page of facts (`?page_size=50`), and the same with If-None-Match (a 304),
 - a deep cursor page (the page after 90% of the claims: the cursor a client holds after
   following `next` that far),
 - a filtered page (`?subject=<an entity's alias>`: one of 1,000 subjects),
-- the baseline: the same listing through DRF's PageNumberPagination (bench/api_urls.py), its
-  first page and the page at 90% depth (`?page=`).
+- the baseline: the same listing built per request (facts_queryset, fact_data) through DRF's
+  PageNumberPagination (bench/api_urls.py), its first page and the page at 90% depth.
+
+The stored pages run under gunicorn's sync workers (4, as the README's earlier figures) and its
+threaded workers (`--worker-class gthread`, 4 workers x 4 threads); the baseline under the sync
+workers. Before measuring, the first page is checked against the baseline's first page (the
+same facts, the same JSON), and every scenario answers 200 (or 304).
 
 Run from the project root (the database is created if missing; its data replaced):
 
-    .venv/bin/python bench/api.py --n 100000 --n 1000000 \
-        [--database-url postgres://postgres@127.0.0.1:5432/tracker_bench_api]
+    flock /work/bench.lock .venv/bin/python bench/api.py --n 100000 --n 1000000 \
+        [--database-url postgres://postgres@127.0.0.1:5432/tracker_bench_api] [--seconds 10]
 """
 
 import argparse
 import base64
 import http.client
+import json
 import os
 import random
-import statistics
+import re
+import shutil
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -49,9 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_API_DATABASE_URL", DEFAULT_URL)
     )
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=800, help="per scenario")
+    parser.add_argument("--clients", type=int, default=8, help="wrk connections")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per scenario")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--seed", type=int, default=11)
     return parser
 
@@ -70,7 +80,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from claims.models import Appearance, Claim, Predicate  # noqa: E402
+from claims.models import Appearance, Claim, FactDocument, Predicate  # noqa: E402
+from claims.services.fact_documents import fact_documents_build_all  # noqa: E402
 from sources.models import Entity, EntityAlias, Outlet, Source  # noqa: E402
 from tracker.bulk import insert_rows  # noqa: E402
 
@@ -101,6 +112,7 @@ def truncate() -> None:
         "claims_claimrelation",
         "claims_claimrating",
         "claims_claimstatuschange",
+        "claims_factdocument",
         "claims_claim",
         "claims_predicatealias",
         "claims_predicate",
@@ -235,7 +247,16 @@ def load(n: int, seed: int) -> dict:
     return {"seconds": time.perf_counter() - started, "first_id": first_id, "last_id": last_id}
 
 
-def start_server(workers: int) -> subprocess.Popen:
+def build_documents() -> float:
+    """The facts' stored documents, built as the tracker builds them; returns seconds."""
+    began = time.perf_counter()
+    fact_documents_build_all()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE claims_factdocument")
+    return time.perf_counter() - began
+
+
+def start_server(workers: int, worker_class: str = "sync") -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.api_settings",
@@ -253,6 +274,9 @@ def start_server(workers: int) -> subprocess.Popen:
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "--workers",
             str(workers),
+            "--worker-class",
+            worker_class,
+            *(["--threads", str(OPTS.threads)] if worker_class == "gthread" else []),
             "--bind",
             f"127.0.0.1:{PORT}",
             "--log-level",
@@ -274,52 +298,47 @@ def start_server(workers: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def measure(path: str, clients: int, total: int) -> dict:
-    """`total` GETs of `path` from `clients` threads, each on its own keep-alive connection."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    per_client = total // clients
+WRK_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-        mine = []
-        for _ in range(per_client):
-            began = time.perf_counter()
-            conn.request("GET", path)
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                raise SystemExit(f"{path}: HTTP {response.status}")
-            mine.append(time.perf_counter() - began)
-        with lock:
-            latencies.extend(mine)
 
+def measure(path: str, clients: int, seconds: int, headers: dict | None = None) -> dict:
+    """`wrk` on `path` for `seconds` with `clients` keep-alive connections: requests per
+    second and latency percentiles (wrk --latency: 50/75/90/99)."""
     for _ in range(max(1, clients)):  # warm every worker and its connection
-        measure_once(path)
-    began = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    ordered = sorted(latencies)
+        status = request(path, headers)[0]
+        if status not in (200, 304):
+            raise SystemExit(f"{path}: HTTP {status}")
+    command = [
+        shutil.which("wrk") or "wrk",
+        "-t",
+        str(min(2, clients)),
+        "-c",
+        str(clients),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "60s",
+        "--latency",
+    ]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(  # noqa: S603 - wrk on our own server
+        [*command, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise SystemExit(f"{path}: wrk saw errors\n{out}")
+    figures = {f"p{p}": float(v) * UNIT_MS[u] for p, v, u in WRK_LATENCY.findall(out)}
+    figures["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    figures["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
+    return figures
 
-    def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50": statistics.median(ordered) * 1000,
-        "p95": pct(95),
-        "p99": pct(99),
-    }
-
-
-def measure_once(path: str) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-    conn.request("GET", path)
-    conn.getresponse().read()
+def request(path: str, headers: dict | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    return response.status, dict(response.getheaders()), response.read()
 
 
 def cursor_after(claim_id: int) -> str:
@@ -332,47 +351,80 @@ def run(n: int) -> list[tuple]:
     truncate()
     loaded = load(n, OPTS.seed)
     print(f"loaded in {loaded['seconds']:.1f} s", flush=True)
+    built = build_documents()
+    documents = FactDocument.objects.count()
+    print(f"{documents:,} fact documents built in {built:.1f} s", flush=True)
+    if documents != n:
+        raise SystemExit(f"{documents} documents for {n} facts")
     deep_id = loaded["first_id"] + int(0.9 * (loaded["last_id"] - loaded["first_id"]))
     deep_page = int(0.9 * n) // PAGE
-    scenarios = [
-        ("first page (cursor)", f"/api/v1/facts/?page_size={PAGE}"),
+    first = f"/api/v1/facts/?page_size={PAGE}"
+    stored = [
+        ("first page (cursor)", first, None),
+        ("first page, If-None-Match (304)", first, "etag"),
         (
             "deep page (cursor, 90%)",
             f"/api/v1/facts/?page_size={PAGE}&cursor={urllib.parse.quote(cursor_after(deep_id))}",
+            None,
         ),
-        ("filtered page (?subject=alias)", f"/api/v1/facts/?page_size={PAGE}&subject=S17"),
-        ("baseline first page (page numbers)", f"/baseline/facts/?page_size={PAGE}&page=1"),
+        ("filtered page (?subject=alias)", f"/api/v1/facts/?page_size={PAGE}&subject=S17", None),
+    ]
+    baseline = [
+        ("baseline first page (page numbers)", f"/baseline/facts/?page_size={PAGE}&page=1", None),
         (
             "baseline deep page (page numbers, 90%)",
             f"/baseline/facts/?page_size={PAGE}&page={deep_page}",
+            None,
         ),
     ]
-    server = start_server(OPTS.workers)
     results = []
-    try:
-        for name, path in scenarios:
-            # The baseline's deep pages are slow: fewer requests, the same concurrency.
-            total = OPTS.requests if "baseline deep" not in name else max(OPTS.clients * 4, 32)
-            figures = measure(path, OPTS.clients, total)
-            results.append((n, name, figures))
-            print(
-                f"{name:40} {figures['rps']:8.1f} req/s  p50 {figures['p50']:7.1f} ms  "
-                f"p95 {figures['p95']:7.1f} ms  p99 {figures['p99']:7.1f} ms",
-                flush=True,
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    by_name = {name: f for _, name, f in results}
-    first, deep = by_name["first page (cursor)"], by_name["deep page (cursor, 90%)"]
-    base_deep = by_name["baseline deep page (page numbers, 90%)"]
+    for worker_class, scenarios in (("sync", stored + baseline), ("gthread", stored)):
+        server = start_server(OPTS.workers, worker_class)
+        try:
+            if worker_class == "sync":
+                check_same_facts(first, baseline[0][1])
+            etag = request(first)[1]["ETag"]
+            for name, path, conditional in scenarios:
+                headers = {"If-None-Match": etag} if conditional else None
+                figures = measure(path, OPTS.clients, OPTS.seconds, headers)
+                label = f"{worker_class}"
+                if worker_class == "gthread":
+                    label += f" {OPTS.workers}x{OPTS.threads}"
+                else:
+                    label += f" {OPTS.workers}"
+                results.append((n, label, name, figures))
+                print(
+                    f"{label:12} {name:40} {figures['rps']:8.1f} req/s  "
+                    f"p50 {figures['p50']:7.1f}  p90 {figures['p90']:7.1f}  "
+                    f"p99 {figures['p99']:7.1f} ms  ({figures['requests']} requests)",
+                    flush=True,
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    by_name = {(label.split()[0], name): f for _, label, name, f in results}
+    first_sync = by_name[("sync", "first page (cursor)")]
+    base_first = by_name[("sync", "baseline first page (page numbers)")]
+    base_deep = by_name[("sync", "baseline deep page (page numbers, 90%)")]
+    deep = by_name[("sync", "deep page (cursor, 90%)")]
     print(
-        f"deep/first p50 latency {deep['p50'] / first['p50']:.2f}x; deep-page throughput "
-        f"{deep['rps'] / base_deep['rps']:.1f}x the baseline's; first-page p99 "
-        f"{first['p99']:.1f} ms",
+        f"first page {first_sync['rps'] / base_first['rps']:.0f}x the baseline's first page, "
+        f"deep page {deep['rps'] / base_deep['rps']:.0f}x the baseline's deep page (sync "
+        f"workers); documents built in {built:.1f} s",
         flush=True,
     )
     return results
+
+
+def check_same_facts(stored_path: str, baseline_path: str) -> None:
+    """The stored page serves the facts the per-request rendering builds, the same JSON."""
+    status, _, body = request(stored_path)
+    base_status, _, base_body = request(baseline_path)
+    if status != 200 or base_status != 200:
+        raise SystemExit(f"check: HTTP {status} and {base_status}")
+    facts, base_facts = json.loads(body)["results"], json.loads(base_body)["results"]
+    if len(facts) != PAGE or facts != base_facts:
+        raise SystemExit("check: the stored first page differs from the baseline's")
 
 
 def main() -> None:
@@ -381,11 +433,13 @@ def main() -> None:
     all_results = []
     for n in OPTS.n or [100_000]:
         all_results += run(n)
-    print("\n| claims | request | req/s (8 clients) | p50 ms | p95 ms | p99 ms |")
-    print("|---:|---|---:|---:|---:|---:|")
-    for n, name, f in all_results:
+    print(f"\nwrk: {OPTS.clients} connections, {OPTS.seconds} s per scenario, keep-alive")
+    print("\n| claims | workers | request | req/s | p50 ms | p90 ms | p99 ms |")
+    print("|---:|---|---|---:|---:|---:|---:|")
+    for n, label, name, f in all_results:
+        rps = f"{f['rps']:,.0f}" if f["rps"] >= 10 else f"{f['rps']:.1f}"
         print(
-            f"| {n:,} | {name} | {f['rps']:.1f} | {f['p50']:.1f} | {f['p95']:.1f} | "
+            f"| {n:,} | {label} | {name} | {rps} | {f['p50']:.1f} | {f['p90']:.1f} | "
             f"{f['p99']:.1f} |"
         )
 

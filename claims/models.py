@@ -1010,3 +1010,29 @@ class TrackRecordState(models.Model):
 
     def __str__(self) -> str:
         return f"requested {self.requested_at}, computed from {self.computed_from}"
+
+
+class FactDocument(models.Model):
+    """A fact as the public API serves it, written when something it shows changes
+    (claims.services.fact_documents), so that a page of facts is one query and a join of
+    stored text rather than fifty facts built per request.
+
+    One row per served fact: a vetted claim that nothing supersedes. `body` is its JSON,
+    `jsonld` its schema.org ClaimReview without `@context` and with a marker where its URL goes,
+    `csv_rows` its CSV rows without the header (claims.core.fact_formats). `digest` is the
+    version a page's ETag is made of: a hash of the three pieces, so two rebuilds that race each
+    other can never give one version two bodies.
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="fact_document")
+    digest = models.CharField(max_length=32)
+    body = models.TextField()
+    jsonld = models.TextField()
+    csv_rows = models.TextField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "fact document"
+
+    def __str__(self) -> str:
+        return f"fact document of claim {self.claim_id} ({self.digest})"

@@ -41,6 +41,7 @@ from claims.core.values import (
 )
 from claims.models import Appearance
 from claims.services.detection import claims_changed
+from claims.services.fact_documents import fact_documents_refresh_showing
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation, SourceCorrection
 from sources.url_normalization import normalize_url
 from tracker.bulk import delete_in, insert_rows, update_rows
@@ -162,6 +163,8 @@ def outlet_save(*, by, outlet: Outlet, reliability: str | None = None) -> Outlet
         model_validate(outlet)
         outlet._history_user = by
         outlet.save()
+        if stored is not None:
+            fact_documents_refresh_showing(outlet_ids=[outlet.pk])  # its name or grade shows
     return outlet
 
 
@@ -181,6 +184,7 @@ def outlet_grade(*, by, outlet_id: int, reliability: str) -> Outlet:
             outlet.reliability = reliability
             outlet._history_user = by
             outlet.save(update_fields=["reliability", "updated_at"])
+            fact_documents_refresh_showing(outlet_ids=[outlet.pk])
     return outlet
 
 
@@ -210,6 +214,8 @@ def entity_save(*, by, entity: Entity, aliases: Sequence[str] | None = None) -> 
         if aliases is not None:
             entity.aliases.all().delete()
             EntityAlias.objects.bulk_create(rows)
+        if stored is not None:
+            fact_documents_refresh_showing(entity_ids=[entity.pk])  # its name and kind show
     return entity
 
 
@@ -271,6 +277,10 @@ def source_save(
                     .distinct()
                 )
             )
+        if stored is not None:
+            # Its title, URL, date and outlet show, and its citations count in the independent
+            # sources of the facts in it and in every source citing it.
+            fact_documents_refresh_showing(source_ids=[source.pk])
     return source
 
 
@@ -343,13 +353,15 @@ def outlets_bulk_save(
             raise ValidationError({key: f"{data['reliability']!r} is not an outlet grade"})
         differs = key in stored and any(stored[key][c] != data[c] for c in OUTLET_COLUMNS)
         records.append(BulkRecord(key, data, differs))
-    return records_bulk_save(
+    saved = records_bulk_save(
         Outlet,
         records=records,
         stored_ids={key: s["id"] for key, s in stored.items()},
         user_id=_user_id(by),
         reason=reason,
     )
+    fact_documents_refresh_showing(outlet_ids=saved.written_ids)
+    return saved
 
 
 @transaction.atomic  # within the caller's transaction: a savepoint
@@ -398,6 +410,7 @@ def entities_bulk_save(
             for key in saved.children
         },
     )
+    fact_documents_refresh_showing(entity_ids=saved.written_ids)
     return saved
 
 
@@ -454,4 +467,5 @@ def sources_bulk_save(
             for corrected in dict.fromkeys(sources[key]["corrects"])
         ],
     )
+    fact_documents_refresh_showing(source_ids=saved.written_ids)
     return saved

@@ -1,12 +1,18 @@
 """GET /api/v1/facts/ and /api/v1/facts/{key}/: vetted claims for consumers, no login needed.
 
-JSON by default, `?format=csv` and `?format=jsonld` (schema.org ClaimReview). Each response
-carries an ETag; a request whose If-None-Match matches gets a 304 (tracker.urls wraps these
-views in Django's conditional_page).
+JSON by default, `?format=csv` and `?format=jsonld` (schema.org ClaimReview). A page is one
+query: the facts' ids (filtered, in cursor order) joined to their stored documents
+(claims.models.FactDocument), whose pieces are put together as they are. Each response carries
+an ETag made of the documents' digests and the page's links; a request whose If-None-Match
+matches gets a 304 (claims.urls wraps these views in Django's conditional_page).
 """
+
+import hashlib
+import json
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, renderers
@@ -16,16 +22,13 @@ from rest_framework.reverse import reverse
 
 from claims.apis.claims import ClaimFilterBase
 from claims.apis.renderers import ClaimReviewRenderer, FactsCSVRenderer
-from claims.apis.serializers import FactSerializer, fact_data
+from claims.apis.serializers import FactSerializer
+from claims.core import fact_formats
 from claims.core.confidence import Likelihood
 from claims.models import Appearance
-from claims.selectors.claims import (
-    claims_annotate_for_api,
-    claims_at_least_likely,
-    facts_annotate_replaced,
-    facts_queryset,
-    predicate_ids_named,
-)
+from claims.selectors.claims import claims_at_least_likely, predicate_ids_named
+from claims.selectors.facts import fact_documents_of, fact_ids
+from claims.services.fact_documents import fact_documents_refresh
 from sources.models import Outlet
 
 FORMAT_PARAMETER = OpenApiParameter(
@@ -135,6 +138,70 @@ def _get(data, name):
     return data.get(name) if isinstance(data, dict) else None
 
 
+# The stored piece each format is made of; any other renderer (the browsable API, JSON with an
+# `indent` asked for in the Accept header) gets the JSON pieces parsed and rendered by DRF.
+PIECE_OF_FORMAT = {"json": "body", "csv": "csv_rows", "jsonld": "jsonld"}
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "jsonld": "application/ld+json; charset=utf-8",
+}
+
+
+class StoredFactsMixin(FactRenderingMixin):
+    def get_queryset(self):
+        return fact_ids()
+
+    def filter_queryset(self, queryset):
+        # Building the filter set costs more than the rest of a stored page (django-filter
+        # deep-copies every filter per request): skipped when no filter is asked for.
+        if not any(name in self.request.query_params for name in FactFilter.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def stored_format(self) -> str | None:
+        """The format served from stored pieces as they are, or None to render the data."""
+        renderer_format = self.request.accepted_renderer.format
+        if renderer_format == "json" and "indent" in (self.request.accepted_media_type or ""):
+            return None
+        return renderer_format if renderer_format in PIECE_OF_FORMAT else None
+
+    def rows_with_pieces(self, queryset) -> list[dict]:
+        """The page's claim rows (id, key, digest, piece), one query; a fact whose document is
+        missing (written before documents were kept, or by a path that bypassed the services)
+        has it built now and read again."""
+        piece = PIECE_OF_FORMAT.get(self.stored_format() or "json")
+        columns = ("id", "key", "fact_document__digest", f"fact_document__{piece}")
+        rows = self.page_of(queryset.values(*columns))
+        missing = [row["id"] for row in rows if row["fact_document__digest"] is None]
+        if missing:
+            fact_documents_refresh(claim_ids=missing)
+            built = fact_documents_of(missing, piece)
+            for row in rows:
+                if row["id"] in built:
+                    row["fact_document__digest"], row[f"fact_document__{piece}"] = built[row["id"]]
+        return [
+            {"key": row["key"], "digest": row["fact_document__digest"], "piece": row[columns[3]]}
+            for row in rows
+            if row["fact_document__digest"] is not None
+        ]
+
+    def page_of(self, queryset) -> list[dict]:
+        raise NotImplementedError
+
+    def stored_response(self, content: bytes, etag_parts: list[str]) -> HttpResponse:
+        response = HttpResponse(content, content_type=CONTENT_TYPES[self.stored_format()])
+        digest = hashlib.blake2b(digest_size=16)
+        for part in [self.stored_format(), *etag_parts]:
+            digest.update(part.encode())
+            digest.update(b"\0")
+        response["ETag"] = f'"{digest.hexdigest()}"'
+        return response
+
+    def jsonld_piece(self, fact: dict) -> str:
+        return fact_formats.jsonld_with_url(fact["piece"], self.fact_url(fact["key"]))
+
+
 _FACT_RESPONSES = {
     (200, "application/json"): FactSerializer,
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per appearance."),
@@ -152,33 +219,61 @@ _FACT_RESPONSES = {
         **{k: v for k, v in _FACT_RESPONSES.items() if k[1] != "application/json"},
     },
 )
-class FactListApi(FactRenderingMixin, generics.ListAPIView):
+class FactListApi(StoredFactsMixin, generics.ListAPIView):
     """Vetted claims, in a stable order (oldest first), a page at a time: follow `next`
     (also in the Link header). Filters combine with AND."""
 
     filterset_class = FactFilter
 
-    def get_queryset(self):
-        return facts_queryset()
+    def page_of(self, queryset) -> list[dict]:
+        return self.paginate_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        claims_annotate_for_api(page)
-        facts_annotate_replaced(page)
-        return self.get_paginated_response([fact_data(claim) for claim in page])
+        facts = self.rows_with_pieces(self.filter_queryset(self.get_queryset()))
+        stored_format = self.stored_format()
+        if stored_format is None:
+            return self.get_paginated_response([json.loads(f["piece"]) for f in facts])
+        next_url, previous_url = self.paginator.get_next_link(), self.paginator.get_previous_link()
+        if stored_format == "json":
+            content = fact_formats.json_page(next_url, previous_url, [f["piece"] for f in facts])
+        elif stored_format == "jsonld":
+            content = fact_formats.jsonld_page([self.jsonld_piece(f) for f in facts])
+        else:
+            content = fact_formats.csv_page([f["piece"] for f in facts])
+        response = self.stored_response(
+            content, [next_url or "", previous_url or "", *(f["digest"] for f in facts)]
+        )
+        links = [
+            f'<{url}>; rel="{rel}"'
+            for rel, url in (("next", next_url), ("prev", previous_url))
+            if url
+        ]
+        if links:
+            response["Link"] = ", ".join(links)
+        return response
 
 
 @extend_schema(tags=["facts"], parameters=[FORMAT_PARAMETER], responses=_FACT_RESPONSES)
-class FactDetailApi(FactRenderingMixin, generics.RetrieveAPIView):
+class FactDetailApi(StoredFactsMixin, generics.RetrieveAPIView):
     """One vetted claim by its key."""
 
     lookup_field = "key"
 
-    def get_queryset(self):
-        return facts_queryset()
+    def page_of(self, queryset) -> list[dict]:
+        return [generics.get_object_or_404(queryset, key=self.kwargs["key"])]
 
     def retrieve(self, request, *args, **kwargs):
-        claim = self.get_object()
-        claims_annotate_for_api([claim])
-        facts_annotate_replaced([claim])
-        return Response(fact_data(claim))
+        facts = self.rows_with_pieces(self.filter_queryset(self.get_queryset()))
+        if not facts:  # no longer a fact while its document was being built
+            raise Http404
+        [fact] = facts
+        stored_format = self.stored_format()
+        if stored_format is None:
+            return Response(json.loads(fact["piece"]))
+        if stored_format == "json":
+            content = fact["piece"].encode()
+        elif stored_format == "jsonld":
+            content = fact_formats.jsonld_document(self.jsonld_piece(fact))
+        else:
+            content = fact_formats.csv_page([fact["piece"]])
+        return self.stored_response(content, [fact["digest"]])

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from claims.models import Appearance, Claim, Contradiction
+from claims.selectors.facts import claim_valid, claim_value, fact_data  # noqa: F401 - re-exported
 
 
 class EntityRefSerializer(serializers.Serializer):
@@ -76,51 +77,6 @@ class ValueSerializer(serializers.Serializer):
 
 class ValidTimeSerializer(DateIntervalSerializer):
     as_written = serializers.CharField()
-
-
-def _entity(entity) -> dict | None:
-    if entity is None:
-        return None
-    return {"key": entity.key, "name": entity.name, "kind": entity.kind}
-
-
-def claim_value(claim: Claim) -> dict:
-    vt = claim.value_type or None
-    unit = claim.predicate.unit if claim.predicate_id else ""
-    return {
-        "type": vt,
-        "as_written": claim.value_as_written,
-        "negated": claim.negated,
-        "quantity": {
-            "low": claim.quantity_low,
-            "high": claim.quantity_high,
-            "low_inclusive": claim.quantity_low_inclusive,
-            "high_inclusive": claim.quantity_high_inclusive,
-            "unit": unit,
-        }
-        if vt == "quantity"
-        else None,
-        "date": {
-            "start": claim.date_from,
-            "start_precision": claim.date_from_precision,
-            "end": claim.date_to,
-            "end_precision": claim.date_to_precision,
-        }
-        if vt == "date"
-        else None,
-        "entity": _entity(claim.value_entity) if vt == "entity" else None,
-        "text": claim.value_text if vt == "text" else None,
-    }
-
-
-def claim_valid(claim: Claim) -> dict:
-    return {
-        "start": claim.valid_from,
-        "start_precision": claim.valid_from_precision,
-        "end": claim.valid_to,
-        "end_precision": claim.valid_to_precision,
-        "as_written": claim.valid_as_written,
-    }
 
 
 class ClaimSummarySerializer(serializers.ModelSerializer):
@@ -217,88 +173,3 @@ class ContradictionSerializer(serializers.ModelSerializer):
             "claim_a",
             "claim_b",
         )
-
-
-# --- facts, built as plain data --------------------------------------------------------------
-# A page of facts is 50 claims with their appearances, sources and outlets: DRF's nested
-# serializers spent 40 ms of a 60 ms request on it. fact_data builds the same representation
-# (FactSerializer documents it in the schema; schemathesis and the tests check the two agree).
-
-_datetime = serializers.DateTimeField()
-
-
-def _iso(day) -> str | None:
-    return None if day is None else day.isoformat()
-
-
-def _predicate(predicate) -> dict | None:
-    if predicate is None:
-        return None
-    return {
-        "key": predicate.key,
-        "name": predicate.name,
-        "value_type": predicate.value_type,
-        "unit": predicate.unit,
-        "cumulative": predicate.cumulative,
-    }
-
-
-def _appearance_data(appearance) -> dict:
-    source = appearance.source
-    outlet = source.outlet
-    return {
-        "quote": appearance.quote,
-        "stance": appearance.stance,
-        "speaker": _entity(appearance.speaker),
-        "speaker_description": appearance.speaker_description,
-        "source": {
-            "key": source.key,
-            "title": source.title,
-            "url": source.url,
-            "published": _iso(source.published),
-            "published_precision": source.published_precision,
-            "outlet": None
-            if outlet is None
-            else {"key": outlet.key, "name": outlet.name, "reliability": outlet.reliability},
-        },
-    }
-
-
-def _confidence_data(confidence) -> dict | None:
-    if confidence is None:
-        return None
-    return {
-        "likelihood": confidence.likelihood,
-        "likelihood_label": confidence.likelihood_label,
-        "likelihood_low": confidence.likelihood_low,
-        "likelihood_high": confidence.likelihood_high,
-        "confidence": confidence.confidence,
-        "credibility": confidence.credibility,
-        "ratings": confidence.ratings,
-    }
-
-
-def fact_data(claim: Claim) -> dict:
-    """FactSerializer's representation of a claim loaded by facts_queryset and annotated by
-    claims_annotate_for_api."""
-    value = claim_value(claim)
-    if value["date"]:
-        value["date"]["start"] = _iso(value["date"]["start"])
-        value["date"]["end"] = _iso(value["date"]["end"])
-    valid = claim_valid(claim)
-    valid["start"], valid["end"] = _iso(valid["start"]), _iso(valid["end"])
-    return {
-        "key": claim.key,
-        "text": claim.text,
-        "subject": _entity(claim.subject),
-        "predicate": _predicate(claim.predicate),
-        "value": value,
-        "valid": valid,
-        "location": _entity(claim.location),
-        "confidence": _confidence_data(claim.confidence),
-        "independent_sources": claim.independent_sources,
-        "open_contradictions": claim.open_contradictions,
-        "appearances": [_appearance_data(a) for a in claim.appearances.all()],
-        "replaces": getattr(claim, "replaces", []),
-        "updated_at": _datetime.to_representation(claim.updated_at),
-    }

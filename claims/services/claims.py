@@ -84,6 +84,7 @@ from claims.selectors.claims import (
     claims_vetting_blockers,
 )
 from claims.services.detection import claims_changed
+from claims.services.fact_documents import fact_documents_refresh, fact_documents_refresh_showing
 from claims.services.supersessions import claim_rows, fingerprint
 from sources.models import Entity, Source
 from sources.services import alias_errors
@@ -166,6 +167,7 @@ def predicate_save(*, by, predicate: Predicate, aliases: Sequence[str] | None = 
         if aliases is not None:
             predicate.aliases.all().delete()
             PredicateAlias.objects.bulk_create(rows)
+        fact_documents_refresh_showing(predicate_ids=[predicate.pk])  # its name and unit show
     return predicate
 
 
@@ -451,6 +453,8 @@ def contradiction_decide(
                 )
         # Every decision keeps the reviewer's reason when one is given (required to dismiss).
         _decide(flag, status, by, reason)
+        # A fact shows its number of open flags.
+        fact_documents_refresh(claim_ids=[flag.claim_a_id, flag.claim_b_id])
     return flag
 
 
@@ -520,6 +524,7 @@ def claim_rate(
         rating._history_user = by
         rating.save()
         _review_changed(claim.pk)
+        fact_documents_refresh(claim_ids=[claim.pk])  # a fact shows its reviewers' consensus
     return rating
 
 
@@ -613,6 +618,7 @@ def _status_set(claim: Claim, status: str, *, by, reason: str) -> None:
     claim._change_reason = history_reason(reason)
     claim.save(update_fields=["status", "version", "updated_at"])
     _review_changed(claim.pk)
+    fact_documents_refresh(claim_ids=[claim.pk])  # vetted: served; otherwise no longer
 
 
 def _review_changed(claim_id: int) -> None:
@@ -814,6 +820,7 @@ def claim_save(
                 _review_changed(claim.pk)
             claim.save()
         claims_changed(claim_ids=[claim.pk])
+        fact_documents_refresh(claim_ids=[claim.pk])
     return claim
 
 
@@ -944,6 +951,8 @@ def supersession_undo(*, supersession_id: int, by, reason: str) -> Supersession:
                 "updated_at",
             ]
         )
+        # The older claim is a fact again; the newer one no longer names it as replaced.
+        fact_documents_refresh(claim_ids=[supersession.newer_id, supersession.older_id])
     return supersession
 
 
@@ -1058,6 +1067,7 @@ def predicates_bulk_save(
             for key in saved.children
         },
     )
+    fact_documents_refresh_showing(predicate_ids=saved.written_ids)
     return saved
 
 
@@ -1294,6 +1304,7 @@ def claims_bulk_save(
             )
         )
     claims_changed(claim_ids=to_check)
+    fact_documents_refresh(claim_ids=to_check)
     return saved
 
 

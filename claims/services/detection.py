@@ -56,8 +56,11 @@ from claims.models import (
     Predicate,
     ScanChunkKind,
     ScanStatus,
+    Supersession,
+    SupersessionStatus,
     ValueType,
 )
+from claims.services.fact_documents import fact_documents_refresh
 from claims.services.supersessions import (
     Superseding,
     supersessions_decide,
@@ -758,10 +761,14 @@ def claims_check(*, claim_ids: Collection[int]) -> Found:
     # The same pass decides which conflicts are updates or corrections instead.
     supersessions_decide(found)
     with transaction.atomic():
+        # Facts show their open flags and what they replace: the claims checked, those found
+        # with them, and those whose flag or supersession with them may be withdrawn.
+        shown = {*marks, *_found_claims(found), *_related_claims(list(marks))}
         flags_store(found, now=started)
         supersessions_store(found, now=started)
         _withdraw_unseen(claim_ids=list(marks), since=started)
         supersessions_lapse_unseen(claim_ids=list(marks), since=started)
+        fact_documents_refresh(claim_ids=shown)
         for claim_id, mark in marks.items():
             if mark is not None:
                 # Compare-and-set: a change that came in during the check keeps its mark.
@@ -769,6 +776,25 @@ def claims_check(*, claim_ids: Collection[int]) -> Found:
                     check_requested_at=None
                 )
     return found
+
+
+def _found_claims(found: Found) -> set[int]:
+    return {i for pair in (*found.pairs, *found.supersessions) for i in pair}
+
+
+def _related_claims(claim_ids: list[int]) -> set[int]:
+    """The claims sharing an open flag or an active supersession with one of `claim_ids`."""
+    related: set[int] = set()
+    for chunk in chunked(claim_ids):
+        for a, b in Contradiction.objects.filter(
+            Q(claim_a_id__in=chunk) | Q(claim_b_id__in=chunk), status=ContradictionStatus.OPEN
+        ).values_list("claim_a_id", "claim_b_id"):
+            related.update((a, b))
+        for a, b in Supersession.objects.filter(
+            Q(newer_id__in=chunk) | Q(older_id__in=chunk), status=SupersessionStatus.ACTIVE
+        ).values_list("newer_id", "older_id"):
+            related.update((a, b))
+    return related
 
 
 def _withdraw_unseen(*, claim_ids: list[int], since: datetime.datetime) -> int:
@@ -956,6 +982,7 @@ def scan_run_chunk(*, chunk_id: int) -> bool:
             candidates_compared=found.compared,
             pairs_found=len(found.pairs),
         )
+        fact_documents_refresh(claim_ids=_found_claims(found))
     _scan_finish_if_done(chunk.scan_id)
     return True
 
@@ -983,10 +1010,19 @@ def _scan_finish_if_done(scan_id: int) -> bool:
             return False
         # Every pair still true was seen again by this scan (its last_detected_at is at least
         # the scan's start); checks that ran meanwhile stamped theirs later still.
-        withdrawn = Contradiction.objects.filter(
+        unseen = Contradiction.objects.filter(
             status=ContradictionStatus.OPEN, last_detected_at__lt=scan.started_at
-        ).delete()[0]
+        )
+        lapsing = Supersession.objects.filter(
+            status=SupersessionStatus.ACTIVE, last_detected_at__lt=scan.started_at
+        )
+        shown = {
+            *(i for pair in unseen.values_list("claim_a_id", "claim_b_id") for i in pair),
+            *(i for pair in lapsing.values_list("newer_id", "older_id") for i in pair),
+        }
+        withdrawn = unseen.delete()[0]
         supersessions_lapse_unseen(since=scan.started_at)
+        fact_documents_refresh(claim_ids=shown)
         ContradictionScan.objects.filter(pk=scan_id).update(flags_withdrawn=withdrawn)
     return True
 
