@@ -1,7 +1,37 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "claims"
     verbose_name = "Claims"
+
+    def ready(self) -> None:
+        # A database check: runs with `manage.py check --database default`, never at start-up.
+        checks.register(appearance_outlets_check, checks.Tags.database)
+
+
+def appearance_outlets_check(
+    app_configs=None, databases=None, **kwargs
+) -> list[checks.CheckMessage]:
+    """Appearances whose copied outlet is not their source's (see
+    claims/services/appearance_outlets.py): track records would count them under another outlet."""
+    if not databases:
+        return []
+    from claims.selectors.claims import appearances_outlet_drifted
+
+    drifted = appearances_outlet_drifted().count()
+    if not drifted:
+        return []
+    return [
+        checks.Error(
+            f"{drifted} appearance(s) carry an outlet other than their source's.",
+            hint=(
+                "Something wrote appearances or sources around the services. Repair with "
+                "manage.py shell -c 'from claims.services.appearance_outlets import "
+                "appearance_outlets_follow; appearance_outlets_follow()'."
+            ),
+            id="claims.E001",
+        )
+    ]
