@@ -124,13 +124,12 @@ def load(n: int, rng: random.Random, user) -> None:
                 for i in range(SPEAKERS)
             ],
         )
-        sources = insert_rows(
-            Source,
-            [
-                {"key": f"src{i}", "title": f"Report {i}", "outlet_id": rng.choice(outlets)}
-                for i in range(max(n // 10, 10))
-            ],
-        )
+        source_rows = [
+            {"key": f"src{i}", "title": f"Report {i}", "outlet_id": rng.choice(outlets)}
+            for i in range(max(n // 10, 10))
+        ]
+        sources = insert_rows(Source, source_rows)
+        outlet_of = {s: row["outlet_id"] for s, row in zip(sources, source_rows, strict=True)}
         insert_rows(
             SourceCitation,
             [
@@ -160,10 +159,12 @@ def load(n: int, rng: random.Random, user) -> None:
                     if r < 0.98
                     else "questions"
                 )
+                source = rng.choice(sources)
                 rows.append(
                     {
                         "claim_id": claim,
-                        "source_id": rng.choice(sources),
+                        "source_id": source,
+                        "outlet_id": outlet_of[source],
                         "position": position,
                         "stance": stance,
                         "speaker_id": rng.choice(speakers) if rng.random() < 0.4 else None,
