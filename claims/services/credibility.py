@@ -414,19 +414,20 @@ def track_records_refresh(*, claim_ids: list[int]) -> tuple[int, int]:
     claims (after a rating or status change), leaving truth scores to the full recompute.
     Returns how many outlet and speaker records were written."""
     now = timezone.now()
-    touched = Appearance.objects.values_list("source__outlet_id", Coalesce("speaker_id", 0))
+    touched = Appearance.objects.values_list("outlet_id", Coalesce("speaker_id", 0))
     outlets, speakers = set(), set()
     for outlet, speaker in filter_in(touched, "claim_id", claim_ids):
         if outlet is not None:
             outlets.add(outlet)
         if speaker:
             speakers.add(speaker)
-    settled = Appearance.objects.filter(
-        stance__in=[*SUPPORTING, *DENYING],
-        claim__status__in=[ClaimStatus.VETTED, ClaimStatus.REFUTED],
+    counted = Appearance.objects.filter(stance__in=[*SUPPORTING, *DENYING]).order_by()
+    outlet_counts = _counts(
+        filter_in(counted.values_list("outlet_id", "claim_id", "stance"), "outlet_id", outlets)
     )
-    outlet_counts = _counts(settled.filter(source__outlet_id__in=outlets), "source__outlet_id")
-    speaker_counts = _counts(settled.filter(speaker_id__in=speakers), "speaker_id")
+    speaker_counts = _counts(
+        filter_in(counted.values_list("speaker_id", "claim_id", "stance"), "speaker_id", speakers)
+    )
     fields = ["vetted", "refuted", "score", "computed_at"]
     with transaction.atomic():
         OutletTrackRecord.objects.bulk_create(
@@ -444,10 +445,25 @@ def track_records_refresh(*, claim_ids: list[int]) -> tuple[int, int]:
     return len(outlets), len(speakers)
 
 
-def _counts(appearances, member: str) -> dict[int, tuple[int, int]]:
-    rows = set(appearances.values_list(member, "claim_id", "stance", "claim__status"))
+def _counts(appearances) -> dict[int, tuple[int, int]]:
+    """Right and wrong settled claims per member, from rows (member, claim, stance). The claims'
+    statuses are read by id afterwards: joined in one query, PostgreSQL read every settled
+    claim (8% of a million) to hash-join a few thousand appearances."""
+    rows = set(appearances)
+    settled = dict(
+        filter_in(
+            Claim.objects.filter(status__in=[ClaimStatus.VETTED, ClaimStatus.REFUTED])
+            .order_by()
+            .values_list("id", "status"),
+            "id",
+            {claim for _who, claim, _stance in rows},
+        )
+    )
     counts: dict[int, list[int]] = {}
-    for who, _claim, stance, status in rows:
+    for who, claim, stance in rows:
+        status = settled.get(claim)
+        if status is None:
+            continue
         right = (status == ClaimStatus.VETTED) == (stance != Stance.DENIES)
         counts.setdefault(who, [0, 0])[0 if right else 1] += 1
     return {who: (right, wrong) for who, (right, wrong) in counts.items()}
