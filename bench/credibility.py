@@ -77,6 +77,7 @@ from claims.models import (  # noqa: E402
     Contradiction,
     OutletTrackRecord,
 )
+from claims.services import credibility  # noqa: E402
 from claims.services.claims import claim_rate, claim_status_change  # noqa: E402
 from claims.services.credibility import (  # noqa: E402
     SUPPORTING,
@@ -299,6 +300,13 @@ def main() -> None:
         started = time.perf_counter()
         result = track_records_recompute()
         full = time.perf_counter() - started
+        started = time.perf_counter()
+        credibility._appearances()
+        print(
+            f"<!-- of which reading the appearances, timed again alone: "
+            f"{time.perf_counter() - started:.2f} s -->",
+            flush=True,
+        )
         baseline, done = orm_loop(OPTS.baseline_seconds, result.appearances)
         note = "" if done >= result.appearances else f" ({done:,} appearances, extrapolated)"
         timings = incremental(user, rng)
