@@ -7,7 +7,7 @@ def fill_outlets(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         sql = (
             "UPDATE claims_appearance AS a SET outlet_id = s.outlet_id FROM sources_source AS s "
-            "WHERE s.id = a.source_id AND s.outlet_id IS NOT NULL"
+            "WHERE s.id = a.source_id AND a.outlet_id IS DISTINCT FROM s.outlet_id"
         )
     else:
         sql = (
