@@ -29,12 +29,15 @@ by the agreement of independent sources (in the spirit of TruthFinder, Yin, Han 
 5. Repeat 2-4 until no trust moves by more than 1e-4 (at most 50 rounds). A speaker's truth
    score is the smoothed mean belief of the claims it said, with the outlets' final trust.
 
-Everything is computed set-based: a handful of queries read the appearances, via links,
-citations, settled claims, current ratings and flags; numpy does the arithmetic on arrays
-indexed by id; the results are upserted in bulk. `track_records_refresh` updates only the
-counts and smoothed scores of the outlets and speakers of some claims, at once, after a rating
-or status change; the truth scores follow at the next full recompute (sent after the change,
-coalesced: many changes in a burst cost one recompute).
+Everything is computed set-based: a handful of queries read the appearances (each with its
+source's outlet, copied onto the row: Appearance.outlet), via links, sources, citations, settled
+claims, current ratings and flags, the integer columns straight into numpy arrays
+(tracker/bulk_arrays.py: packed by PostgreSQL into one bytea); numpy does the arithmetic on
+arrays indexed by id, the voices of relayed appearances included (array joins; only sources
+that cite others are walked in Python); the results are upserted in bulk.
+`track_records_refresh` updates only the counts and smoothed scores of the outlets and speakers
+of some claims, at once, after a rating or status change; the truth scores follow at the next
+full recompute (sent after the change, coalesced: many changes in a burst cost one recompute).
 """
 
 from dataclasses import dataclass
