@@ -88,6 +88,15 @@ def beta_score(vetted: float, refuted: float) -> float:
 # --- the arithmetic, on arrays (no database) ---------------------------------------------------
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an integer array, as np.unique gives them, by a sort: at a
+    million values numpy 2's np.unique (a hash table) took 0.9 s here, the sort 0.1 s."""
+    ordered = np.sort(np.asarray(values, dtype=np.int64))
+    if ordered.size == 0:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
 @dataclass
 class Edges:
     """Who published, voiced or said which claim: parallel arrays, one row per (member, claim,
@@ -107,7 +116,7 @@ class Edges:
         if member.min() < 0 or claim.min() < 0:
             raise ValueError("member and claim ids are not negative")
         claims = int(claim.max()) + 1
-        keys = np.unique((member * claims + claim) * 2 + (np.asarray(sign) > 0))
+        keys = distinct((member * claims + claim) * 2 + (np.asarray(sign) > 0))
         positive, pair = keys % 2, keys // 2
         return cls(pair // claims, pair % claims, np.where(positive == 1, 1, -1).astype(np.int8))
 
@@ -133,7 +142,8 @@ def settled_counts(edges: Edges, status: np.ndarray, size: int) -> tuple[np.ndar
 
 def smoothed_mean(edges: Edges, belief: np.ndarray, size: int) -> np.ndarray:
     """Per member: Beta-smoothed mean of the beliefs of its claims (1 - belief where denied)."""
-    agreed = np.where(edges.sign > 0, belief[edges.claim], 1.0 - belief[edges.claim])
+    voiced = belief[edges.claim]
+    agreed = np.where(edges.sign > 0, voiced, 1.0 - voiced)
     total = np.bincount(edges.member, weights=agreed, minlength=size)
     count = np.bincount(edges.member, minlength=size)
     return (total + PRIOR_ALPHA) / (count + PRIOR_ALPHA + PRIOR_BETA)
@@ -158,18 +168,20 @@ def truth_discovery(
     anchored = ~np.isnan(anchor)
     anchor_values = np.clip(np.nan_to_num(anchor), 1 - CLIP, CLIP)
     trust = initial_trust.astype(float).copy()
+    # Split once, not every round: a million voices.
     support_voice = voices.sign > 0
+    supporting_claim, supporting_member = voices.claim[support_voice], voices.member[support_voice]
+    denying_claim, denying_member = voices.claim[~support_voice], voices.member[~support_voice]
     rounds = 0
     belief = np.zeros(claims)
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (the count is returned)
         voice_trust = np.append(np.clip(trust, 0.0, CLIP), UNKNOWN_TRUST)
-        log_wrong = np.log1p(-voice_trust[voices.member])
+        # log(1 - trust) of each member once, then gathered per voice (the same values).
+        log_wrong = np.log1p(-voice_trust)
         support = 1 - np.exp(
-            np.bincount(voices.claim[support_voice], log_wrong[support_voice], minlength=claims)
+            np.bincount(supporting_claim, log_wrong[supporting_member], minlength=claims)
         )
-        denial = 1 - np.exp(
-            np.bincount(voices.claim[~support_voice], log_wrong[~support_voice], minlength=claims)
-        )
+        denial = 1 - np.exp(np.bincount(denying_claim, log_wrong[denying_member], minlength=claims))
         support = np.where(anchored, anchor_values, np.clip(support, 0.0, CLIP))
         log_unopposed = np.log1p(-np.clip(denial, 0.0, CLIP))
         if conflicts.size:
@@ -286,7 +298,7 @@ def track_records_recompute() -> RecomputeResult:
         if has_speaker.any()
         else Edges.empty()
     )
-    speaker_ids = np.unique(said.member)
+    speaker_ids = distinct(said.member)
     n_speakers = int(speaker_ids.max()) + 1 if speaker_ids.size else 0
     s_right, s_wrong = settled_counts(said, status, n_speakers)
     s_truth = smoothed_mean(said, belief, n_speakers)
@@ -392,7 +404,7 @@ def _voices(app_id, claim_id, source_id, signs, own_outlet, n_outlets) -> Edges:
     cite_item, cite_start = _pairs_join(cited_item, source_id[cited_item], cite_citing, cite_cited)
     item, start = np.concatenate([via_item, cite_item]), np.concatenate([via_start, cite_start])
     # Each start's roots: itself unless it cites others (then the graph's walk, cycles and all).
-    starts = np.unique(start)
+    starts = distinct(start)
     walked = starts[(starts < n_sources) & citing[starts.clip(0, max(n_sources - 1, 0))]]
     root_rows = [(s, r) for s in walked.tolist() for r in graph.roots(s)]
     plain = np.setdiff1d(starts, walked)

@@ -290,3 +290,9 @@ def previous_implementation() -> dict:
             for s in np.unique(said.member).tolist()
         },
     }
+
+
+def test_distinct_gives_what_numpy_unique_gives():
+    rng = np.random.default_rng(4)
+    for values in (rng.integers(-5, 50, 300), np.zeros(0, np.int64), np.array([7])):
+        np.testing.assert_array_equal(credibility.distinct(values), np.unique(values))
