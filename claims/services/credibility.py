@@ -48,7 +48,7 @@ from django.db.models import BigIntegerField, Case, Q, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from claims.core.confidence import LIKELIHOOD_PERCENT
+from claims.core.confidence import LIKELIHOOD_PERCENT, LIKELIHOOD_RANK
 from claims.models import (
     Appearance,
     AppearanceVia,
@@ -62,7 +62,7 @@ from claims.models import (
     Stance,
     TrackRecordState,
 )
-from claims.selectors.claims import citation_graph, claims_confidence
+from claims.selectors.claims import citation_graph
 from sources.models import Outlet, Source
 from tracker.bulk import filter_in
 from tracker.bulk_arrays import int_columns
@@ -263,10 +263,10 @@ def track_records_recompute() -> RecomputeResult:
         SETTLED_BELIEF[ClaimStatus.VETTED],
         SETTLED_BELIEF[ClaimStatus.REFUTED],
     )
-    for claim, confidence in claims_confidence(_rated_claim_ids()).items():
-        if claim < n_claims and status[claim] == 0:
-            low, high = LIKELIHOOD_PERCENT[confidence.likelihood]
-            anchor[claim] = (low + high) / 200
+    rated, likelihood = _consensus_likelihood_ranks()
+    free = rated < n_claims
+    free[free] = status[rated[free]] == 0
+    anchor[rated[free]] = LIKELIHOOD_MIDDLE[likelihood[free]]
 
     with_outlet = own_outlet >= 0
     published = Edges.unique(own_outlet[with_outlet], claim_id[with_outlet], signs[with_outlet])
@@ -347,12 +347,36 @@ def track_records_recompute() -> RecomputeResult:
     )
 
 
-def _rated_claim_ids() -> list[int]:
-    return list(
-        ClaimRating.objects.filter(superseded_at__isnull=True)
-        .values_list("claim_id", flat=True)
-        .distinct()
+# The middle of each likelihood band, by rank (LIKELIHOOD_RANK): likely (55-80%) is 0.675.
+LIKELIHOOD_MIDDLE = np.array(
+    [
+        sum(LIKELIHOOD_PERCENT[value]) / 200
+        for value in sorted(LIKELIHOOD_RANK, key=LIKELIHOOD_RANK.get)
+    ]
+)
+
+
+def _consensus_likelihood_ranks() -> tuple[np.ndarray, np.ndarray]:
+    """The rated claims and the rank of their consensus likelihood: the lower median of their
+    current ratings' (claims.core.confidence.consensus), found on arrays rather than claim by
+    claim (20,000 rated claims at a million)."""
+    rank = Case(
+        *[When(likelihood=value, then=r) for value, r in LIKELIHOOD_RANK.items()],
+        output_field=BigIntegerField(),
     )
+    claim, likelihood = int_columns(
+        ClaimRating.objects.filter(superseded_at__isnull=True)
+        .order_by()
+        .values_list("claim_id", rank),
+        2,
+    )
+    order = np.lexsort((likelihood, claim))
+    claim, likelihood = claim[order], likelihood[order]
+    first = (
+        np.flatnonzero(np.concatenate(([True], claim[1:] != claim[:-1]))) if claim.size else claim
+    )
+    ratings = np.diff(np.append(first, claim.size))
+    return claim[first], likelihood[first + (ratings - 1) // 2]
 
 
 def _pairs_join(left_item, left_key, right_key, right_value) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ from claims.models import (
     OutletTrackRecord,
     SpeakerTrackRecord,
 )
-from claims.selectors.claims import citation_graph
+from claims.selectors.claims import citation_graph, claims_confidence
 from claims.services import credibility
 from claims.services.credibility import (
     DENYING,
@@ -40,7 +40,7 @@ from tracker.bulk import insert_rows
 
 
 @pytest.fixture
-def random_dataset(db, reviewer):
+def random_dataset(db, reviewer, second_reviewer, editor):
     """Outlets, sources (some without an outlet, some citing others, a citation cycle), claims
     with one to three appearances of every stance, speakers, via links, statuses, ratings and
     flags (one dismissed), drawn at random."""
@@ -105,18 +105,34 @@ def random_dataset(db, reviewer):
             for k, (a, b) in enumerate(sorted(pairs))
         ],
     )
+    # One to three current ratings a claim (the consensus is their lower median), and a
+    # superseded one that no longer counts.
+    likelihoods = ["almost_no_chance", "unlikely", "roughly_even", "likely", "almost_certain"]
+    raters = [reviewer, second_reviewer, editor]
     insert_rows(
         ClaimRating,
         [
             {
                 "claim_id": c,
-                "reviewer_id": reviewer.pk,
-                "likelihood": rng.choice(["likely", "unlikely", "almost_certain"]),
+                "reviewer_id": rater.pk,
+                "likelihood": rng.choice(likelihoods),
                 "confidence": "moderate",
                 "credibility": "3",
                 "rationale": "random",
             }
-            for c in rng.sample(claims, 20)
+            for c in rng.sample(claims, 40)
+            for rater in raters[: rng.choice([1, 2, 3])]
+        ]
+        + [
+            {
+                "claim_id": claims[0],
+                "reviewer_id": reviewer.pk,
+                "likelihood": "almost_no_chance",
+                "confidence": "low",
+                "credibility": "3",
+                "rationale": "random",
+                "superseded_at": timezone.now(),
+            }
         ],
     )
 
@@ -209,7 +225,10 @@ def previous_implementation() -> dict:
     ).values_list("id", "status"):
         status[claim] = 1 if claim_status == ClaimStatus.VETTED else 2
         anchor[claim] = credibility.SETTLED_BELIEF[claim_status]
-    for claim, confidence in credibility.claims_confidence(credibility._rated_claim_ids()).items():
+    rated = ClaimRating.objects.filter(superseded_at__isnull=True).values_list(
+        "claim_id", flat=True
+    )
+    for claim, confidence in claims_confidence(set(rated)).items():
         if claim < n_claims and status[claim] == 0:
             low, high = credibility.LIKELIHOOD_PERCENT[confidence.likelihood]
             anchor[claim] = (low + high) / 200
