@@ -339,6 +339,20 @@ class Appearance(TimestampedModel):
         db_index=False,  # claims_appearance_unique_position leads with claim: it serves look-ups
     )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="appearances")
+    # The source's outlet, copied: the track-record recompute reads every appearance with its
+    # outlet from this one table (claims/services/credibility.py). Derived, never entered: the
+    # services write it with the source (claim_save, claims_bulk_save) and rewrite it when a
+    # source's outlet changes (source_save, sources_bulk_save); appearance_outlets_drift finds
+    # rows that disagree. Indexed (the FK's index) for the incremental recount, which reads the
+    # settled appearances of some outlets, and for Outlet's PROTECT check.
+    outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     position = models.PositiveIntegerField(
         default=0, help_text="Order among the claim's appearances, as the claimset lists them."
     )
@@ -361,7 +375,8 @@ class Appearance(TimestampedModel):
         related_name="relayed_appearances",
         help_text='Sources the statement is attributed to ("according to an AFP report").',
     )
-    history = HistoricalRecords()
+    # Its outlet is its source's, derived: not a change of its own.
+    history = HistoricalRecords(excluded_fields=["outlet"])
 
     class Meta:
         ordering = ["claim", "position"]

@@ -40,6 +40,7 @@ from claims.core.values import (
     parse_partial_date,
 )
 from claims.models import Appearance
+from claims.services.appearance_outlets import appearance_outlets_follow
 from claims.services.detection import claims_changed
 from claims.services.fact_documents import fact_documents_refresh_showing
 from sources.models import Entity, EntityAlias, Outlet, Source, SourceCitation, SourceCorrection
@@ -243,6 +244,8 @@ def source_save(
         model_validate(source, fields={"normalized_url": "url"})
         source._history_user = by
         source.save()
+        if stored is not None and stored.outlet_id != source.outlet_id:
+            appearance_outlets_follow(source_ids=[source.pk])
         if cites is not None:
             before = set(
                 SourceCitation.objects.filter(citing=source).values_list("cited_id", flat=True)
@@ -449,6 +452,14 @@ def sources_bulk_save(
     # A source whose cites or corrects changed has both rewritten; its claims are re-checked
     # (written_ids), which finds the corrections it now makes.
     rewritten = [saved.ids[k] for k in saved.children if k in stored]
+    # Their appearances carry the outlet too (Appearance.outlet, derived).
+    appearance_outlets_follow(
+        source_ids=[
+            saved.ids[k]
+            for k, row in sources.items()
+            if k in stored and stored[k]["outlet__key"] != row["outlet"]
+        ]
+    )
     delete_in(SourceCitation, "citing_id", rewritten)
     delete_in(SourceCorrection, "correcting_id", rewritten)
     insert_rows(

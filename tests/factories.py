@@ -109,6 +109,8 @@ class AppearanceFactory(factory.django.DjangoModelFactory):
 
     claim = factory.SubFactory(ClaimFactory)
     source = factory.SubFactory(SourceFactory)
+    # Derived from the source, as the services write it (Appearance.outlet).
+    outlet = factory.LazyAttribute(lambda appearance: appearance.source.outlet)
     quote = "At least 400 fighters escaped the city"
 
 

@@ -189,8 +189,10 @@ class AppearanceInline(admin.TabularInline):
     model = Appearance
     formset = FirstAppearancesFormSet
     template = "admin/claims/claim/appearance_inline.html"
-    fields = ("source", "outlet", "quote", "speaker", "speaker_description", "stance")
-    readonly_fields = ("outlet",)
+    # Not "outlet": that names the appearance's copied outlet column, which the admin would
+    # show in place of this method (a model field comes first).
+    fields = ("source", "outlet_reliability", "quote", "speaker", "speaker_description", "stance")
+    readonly_fields = ("outlet_reliability",)
     autocomplete_fields = ("source", "speaker")
     formfield_overrides = COMPACT_TEXTAREA
     show_change_link = True  # via sources are edited on the appearance's own page
@@ -200,7 +202,7 @@ class AppearanceInline(admin.TabularInline):
         return super().get_queryset(request).select_related("source__outlet")
 
     @admin.display(description="outlet (reliability)")
-    def outlet(self, appearance: Appearance) -> str:
+    def outlet_reliability(self, appearance: Appearance) -> str:
         # A read-only column shows None as "None"; the list pages show the empty value for it.
         return outlet_with_reliability(appearance) or self.get_empty_value_display()
 
@@ -395,7 +397,7 @@ def _claim_of(appearance: Appearance) -> Claim:
 @admin.register(Appearance)
 class AppearanceAdmin(HistoryAdmin):
     form = AppearanceAdminForm
-    list_display = ("claim_text", "source", "outlet", "stance", "speaker")
+    list_display = ("claim_text", "source", "outlet_reliability", "stance", "speaker")
     list_select_related = ("claim", "source__outlet", "speaker")
     list_filter = ("stance", "source__outlet__reliability")
     search_fields = ("quote", "claim__text", "claim__key", "source__title", "source__key")
@@ -447,7 +449,7 @@ class AppearanceAdmin(HistoryAdmin):
         return Truncator(appearance.claim.text).chars(SHORT_TEXT_LENGTH)
 
     @admin.display(description="outlet (reliability)")
-    def outlet(self, appearance: Appearance) -> str | None:
+    def outlet_reliability(self, appearance: Appearance) -> str | None:
         return outlet_with_reliability(appearance)
 
 

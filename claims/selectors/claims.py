@@ -84,6 +84,16 @@ def independent_sources_by_claim(claim_ids: list[int] | None = None) -> dict[int
     return {claim_id: independent_source_count(items, graph) for claim_id, items in links.items()}
 
 
+def appearances_outlet_drifted():
+    """Appearances whose copied outlet (Appearance.outlet) is not their source's: none, unless
+    something wrote around the services (claims/services/appearance_outlets.py)."""
+    return Appearance.objects.filter(
+        Q(outlet__isnull=True, source__outlet__isnull=False)
+        | Q(outlet__isnull=False, source__outlet__isnull=True)
+        | (Q(outlet__isnull=False, source__outlet__isnull=False) & ~Q(outlet=F("source__outlet")))
+    )
+
+
 def claim_reference_date(*, source_ids: Collection[int]) -> values.PartialDate | None:
     """The date a claim's relative and year-less phrases are read against, or None.
 

@@ -83,6 +83,7 @@ from claims.selectors.claims import (
     claim_vetting_blockers,
     claims_vetting_blockers,
 )
+from claims.services.appearance_outlets import appearance_outlets_follow
 from claims.services.detection import claims_changed
 from claims.services.fact_documents import fact_documents_refresh, fact_documents_refresh_showing
 from claims.services.supersessions import claim_rows, fingerprint
@@ -833,6 +834,7 @@ def _stored_appearances(claim: Claim, ids: Sequence[int]) -> dict[int, Appearanc
 def _appearance_row(claim: Claim, sent: AppearanceInput, stored: dict[int, Appearance]):
     row = stored[sent.id] if sent.id is not None else Appearance(claim=claim)
     row.source = sent.source
+    row.outlet_id = sent.source.outlet_id  # derived (Appearance.outlet); see _appearances_write
     row.quote = sent.quote
     row.speaker = sent.speaker
     row.speaker_description = sent.speaker_description
@@ -890,6 +892,10 @@ def _appearances_write(
             AppearanceVia.objects.bulk_create(
                 [AppearanceVia(appearance=row, source=source) for source in dict.fromkeys(sent.via)]
             )
+    if any(not sent.delete for sent in appearances):
+        # The outlets were copied from the sources as the writer loaded them; one may have moved
+        # to another outlet since (source_save): read them again as committed now.
+        appearance_outlets_follow(claim_ids=[claim.pk])
 
 
 def _appearance_signature(claim_id: int) -> frozenset:
@@ -1164,9 +1170,19 @@ def claims_bulk_save(
             data[f"{c}_id"] = ids[row[c]] if row[c] else None
         records.append(BulkRecord(key, data, differs, appearances_differ))
 
+    # Each appearance carries its source's outlet (Appearance.outlet, derived).
+    source_outlets = dict(
+        filter_in(
+            Source.objects.values_list("id", "outlet_id"),
+            "id",
+            {source_ids[a.source] for row in claims.values() for a in row["appearances"]},
+        )
+    )
+
     def appearance_columns(appearance: AppearanceRow) -> dict:
         return {
             "source_id": source_ids[appearance.source],
+            "outlet_id": source_outlets[source_ids[appearance.source]],
             "quote": appearance.quote,
             "speaker_id": entity_ids[appearance.speaker] if appearance.speaker else None,
             "speaker_description": appearance.speaker_description,
