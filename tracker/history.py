@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from django.db import models
 from django.utils import timezone
 
+from tracker import timings
 from tracker.bulk import filter_in, insert_rows
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
@@ -48,17 +49,18 @@ def history_record_bulk(
 ) -> int:
     """Write one history entry per row, from the rows' current state. Returns the number of
     entries."""
-    columns = [f.attname for f in model.history.model.tracked_fields]
-    rows = list(filter_in(model.objects.values(*columns), model._meta.pk.attname, ids))
-    if not rows:
-        return 0
-    now = timezone.now()
-    for row in rows:
-        row.update(
-            history_date=now,
-            history_type=history_type,
-            history_change_reason=history_reason(reason),
-            history_user_id=user_id,
-        )
-    insert_rows(model.history.model, rows)
-    return len(rows)
+    with timings.phase(f"history entries {model._meta.db_table}"):
+        columns = [f.attname for f in model.history.model.tracked_fields]
+        rows = list(filter_in(model.objects.values(*columns), model._meta.pk.attname, ids))
+        if not rows:
+            return 0
+        now = timezone.now()
+        for row in rows:
+            row.update(
+                history_date=now,
+                history_type=history_type,
+                history_change_reason=history_reason(reason),
+                history_user_id=user_id,
+            )
+        insert_rows(model.history.model, rows)
+        return len(rows)

@@ -87,6 +87,7 @@ from claims.services.detection import claims_changed
 from claims.services.supersessions import claim_rows, fingerprint
 from sources.models import Entity, Source
 from sources.services import alias_errors
+from tracker import timings
 from tracker.bulk import chunked, filter_in, insert_rows, update_rows
 from tracker.bulk_records import BulkRecord, BulkSaved, aliases_bulk_replace, records_bulk_save
 from tracker.history import (
@@ -1279,6 +1280,15 @@ def claims_bulk_save(
     )
 
     to_check = set(saved.written_ids)
+    with timings.phase("claims: recheck look-ups"):
+        _recheck_add(to_check, recheck_source_ids, recheck_predicate_ids)
+    claims_changed(claim_ids=to_check)
+    return saved
+
+
+def _recheck_add(
+    to_check: set[int], recheck_source_ids: Collection[int], recheck_predicate_ids: Collection[int]
+) -> None:
     if recheck_predicate_ids:
         to_check.update(
             filter_in(
@@ -1293,8 +1303,6 @@ def claims_bulk_save(
                 recheck_source_ids,
             )
         )
-    claims_changed(claim_ids=to_check)
-    return saved
 
 
 def _claims_status_locked(*, claim_ids: Sequence[int]) -> dict[int, str]:

@@ -65,6 +65,7 @@ from claims.services.supersessions import (
     supersessions_store,
 )
 from sources.models import Entity, EntityAlias
+from tracker import timings
 from tracker.bulk import chunked, filter_in, insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
@@ -177,10 +178,13 @@ def claims_changed(*, claim_ids: Collection[int]) -> None:
     ids = sorted(set(claim_ids))
     if not ids:
         return
-    claim_holds_refresh(claim_ids=ids)
-    claim_terms_refresh(claim_ids=ids)
-    for chunk in chunked(ids):
-        Claim.objects.filter(id__in=chunk).update(check_requested_at=timezone.now())
+    with timings.phase("holds: read and compare"):
+        claim_holds_refresh(claim_ids=ids)
+    with timings.phase("wording index: read and compare"):
+        claim_terms_refresh(claim_ids=ids)
+    with timings.phase("check requested: UPDATE claims_claim"):
+        for chunk in chunked(ids):
+            Claim.objects.filter(id__in=chunk).update(check_requested_at=timezone.now())
     for chunk in chunked(ids, 500):
         transaction.on_commit(functools.partial(_send_check, list(chunk)))
 
@@ -310,7 +314,9 @@ def claim_terms_refresh(*, claim_ids: Collection[int]) -> int:
         )
         stale, claim_rows, term_rows = [], [], []
         for claim_id, text, subject_id, predicate_id, value_type, terms, digest in claims:
+            started = timings.lap()
             index = wording_index(text, matcher)
+            timings.add("wording analysis", started)
             text_only = not is_structured(subject_id, predicate_id, value_type)
             if (
                 index.joined == terms
@@ -324,7 +330,8 @@ def claim_terms_refresh(*, claim_ids: Collection[int]) -> int:
             )
             term_rows += index.term_rows(claim_id, text_only=text_only)
         if stale:
-            ClaimTerm.objects.filter(claim_id__in=stale).delete()
+            with timings.phase("DELETE claims_claimterm"):
+                ClaimTerm.objects.filter(claim_id__in=stale).delete()
             insert_rows(ClaimTerm, term_rows)
             # Bookkeeping columns: written without touching updated_at.
             update_rows(Claim, claim_rows, ["wording_terms", "wording_digest"], touch=False)
