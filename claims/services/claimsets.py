@@ -1448,6 +1448,7 @@ def import_claimset(document: Any, *, by=None) -> ImportSummary:
                     # phase of its own. The same checks, the same errors.
                     with timings.phase("deferred foreign-key checks"), connection.cursor() as c:
                         c.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                        c.execute("SET CONSTRAINTS ALL DEFERRED")  # as the caller had them
             return summary
         except IntegrityError as exc:
             # Checked above, so only a concurrent writer can get here (two imports of one new key).
