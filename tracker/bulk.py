@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from tracker import timings
+import tracker.timings as timings
 
 # Keeps `IN (...)` lists under SQLite's bound-parameter limit and PostgreSQL's plan-time sweet spot.
 CHUNK = 5000

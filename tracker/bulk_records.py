@@ -15,7 +15,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F
 
-from tracker import timings
+import tracker.timings as timings
 from tracker.bulk import chunked, delete_in, insert_rows, update_rows
 from tracker.history import CHANGED, CREATED, history_record_bulk, is_tracked
 

@@ -11,9 +11,10 @@ of the enclosing one, so the phases of one run add up to the whole.
 
 Work done inside a per-record loop (a quote check per appearance) is timed with `lap()` and
 `add()`: `lap()` is the wall clock when collecting and None otherwise, so the loop pays one
-branch per record when off. Such sub-phases are counted with the wall clock for CPU time too
-(they are Python work that waits for nothing; reading the process's CPU clock per record would
-cost more than some of the work it times).
+branch per record when off. Reading the process's CPU clock per record would cost more than
+some of the work it times, so such a sub-phase is given the CPU time of its enclosing phase in
+proportion to its share of that phase's wall-clock time (an estimate: the loop is Python work,
+and when the machine is busy the process is held up alike in all of it).
 """
 
 import contextlib
@@ -37,21 +38,23 @@ class Timings:
     """Wall-clock and CPU seconds by phase name, in the order the phases first ran."""
 
     phases: dict[str, Spent] = field(default_factory=dict)
-    # The phases running, innermost last: [name, wall at start, cpu at start, wall and cpu of
-    # the phases begun inside it].
-    _stack: list[list] = field(default_factory=list)
+    # The phases running, innermost last (_Frame).
+    _stack: list["_Frame"] = field(default_factory=list)
 
-    def add(self, name: str, wall: float, cpu: float | None = None) -> None:
-        """Count `wall` seconds (and `cpu`, the same when not given) to `name`, and take them
-        out of the enclosing phase."""
-        cpu = wall if cpu is None else cpu
-        spent = self.phases.setdefault(name, Spent())
+    def _spent(self, name: str) -> Spent:
+        return self.phases.setdefault(name, Spent())
+
+    def add(self, name: str, wall: float) -> None:
+        """Count `wall` seconds of a sub-phase timed in a loop to `name`; its CPU time is
+        given when the enclosing phase ends (see the module's doc)."""
+        spent = self._spent(name)
         spent.wall += wall
-        spent.cpu += cpu
         spent.count += 1
         if self._stack:
-            self._stack[-1][3] += wall
-            self._stack[-1][4] += cpu
+            laps = self._stack[-1].laps
+            laps[name] = laps.get(name, 0.0) + wall
+        else:  # outside any phase: nothing to share the CPU time of
+            spent.cpu += wall
 
     @property
     def wall(self) -> float:
@@ -60,6 +63,19 @@ class Timings:
     @property
     def cpu(self) -> float:
         return sum(s.cpu for s in self.phases.values())
+
+
+@dataclass
+class _Frame:
+    """A phase running: its start, the time of the phases begun inside it, and the wall time of
+    its sub-phases timed in loops, by name."""
+
+    name: str
+    wall: float
+    cpu: float
+    inner_wall: float = 0.0
+    inner_cpu: float = 0.0
+    laps: dict[str, float] = field(default_factory=dict)
 
 
 _collector: contextvars.ContextVar[Timings | None] = contextvars.ContextVar(
@@ -80,19 +96,29 @@ def collecting() -> Iterator[Timings]:
 
 @contextlib.contextmanager
 def _timed(collected: Timings, name: str) -> Iterator[None]:
-    frame = [name, time.perf_counter(), time.process_time(), 0.0, 0.0]
+    collected._spent(name)  # listed in the order the phases begin
+    frame = _Frame(name, time.perf_counter(), time.process_time())
     collected._stack.append(frame)
     try:
         yield
     finally:
-        wall = time.perf_counter() - frame[1]
-        cpu = time.process_time() - frame[2]
+        wall = time.perf_counter() - frame.wall
+        cpu = time.process_time() - frame.cpu
         collected._stack.pop()
-        collected.add(name, wall - frame[3], cpu - frame[4])
-        # The enclosing phase loses the whole of this one, children included.
-        if collected._stack:
-            collected._stack[-1][3] += frame[3]
-            collected._stack[-1][4] += frame[4]
+        # Of this phase's own time (its inner phases taken out), the laps' share.
+        own_wall, own_cpu = wall - frame.inner_wall, cpu - frame.inner_cpu
+        ratio = own_cpu / own_wall if own_wall > 0 else 1.0
+        for lap_name, lap_wall in frame.laps.items():
+            collected._spent(lap_name).cpu += lap_wall * ratio
+            own_wall -= lap_wall
+            own_cpu -= lap_wall * ratio
+        spent = collected._spent(name)
+        spent.wall += own_wall
+        spent.cpu += own_cpu
+        spent.count += 1
+        if collected._stack:  # the enclosing phase loses the whole of this one
+            collected._stack[-1].inner_wall += wall
+            collected._stack[-1].inner_cpu += cpu
 
 
 def phase(name: str):

@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 
+import tracker.timings as timings
 from claims.core import values
 from claims.core.quotes import fold_for_quote_search, quote_occurs_in
 from claims.core.roles import GRADE_OUTLET
@@ -81,7 +82,6 @@ from sources.services import (
     sources_bulk_save,
 )
 from sources.url_normalization import normalize_url
-from tracker import timings
 from tracker.bulk import filter_in, gc_paused
 from tracker.bulk_records import BulkSaved
 from tracker.errors import ApplicationError, FieldError
