@@ -1332,6 +1332,7 @@ def _claims_derived_columns(
         )
     }
     indexer = WordingIndexer()
+    indexer.prepare(record.columns["text"] for record in records)
     indexes = {}
     for record in records:
         dates = [

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import itertools
 import logging
+import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -309,7 +310,13 @@ def wording_index(text: str, matcher: text_compare.AliasMatcher) -> WordingIndex
 
 class WordingIndexer:
     """The wording indexes of one batch of claims (an import, a chunk of claims refreshed):
-    each distinct wording is analysed once, with the entity names as they are at the start."""
+    each distinct wording is analysed once, with the entity names as they are at the start.
+
+    `prepare` analyses many wordings at once, in IMPORT_ANALYSIS_PROCESSES processes when there
+    are PARALLEL_MIN_WORDINGS or more (an import of thousands of claims): the analysis is plain
+    Python, so more processes use more cores, and a forked process has the names already."""
+
+    PARALLEL_MIN_WORDINGS = 5000
 
     def __init__(self) -> None:
         self.matcher = alias_matcher()
@@ -322,6 +329,40 @@ class WordingIndexer:
             index = self._indexes[text] = wording_index(text, self.matcher)
             timings.add("wording analysis", started)
         return index
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Analyse the wordings of `texts` not analysed yet, side by side when many."""
+        todo = [text for text in dict.fromkeys(texts) if text not in self._indexes]
+        processes = settings.IMPORT_ANALYSIS_PROCESSES
+        if (
+            processes < 2
+            or len(todo) < self.PARALLEL_MIN_WORDINGS
+            or multiprocessing.current_process().daemon  # a Celery pool process: no children
+            or "fork" not in multiprocessing.get_all_start_methods()
+        ):
+            return  # analysed one by one, when asked for
+        with timings.phase("wording analysis, side by side"):
+            _forked_state["matcher"] = self.matcher
+            size = -(-len(todo) // (processes * 4))  # a few parts a process: even loads
+            parts = [todo[i : i + size] for i in range(0, len(todo), size)]
+            try:
+                # Forked: the children start with the matcher and never touch the database
+                # connection they inherit (they leave with os._exit, closing nothing).
+                with multiprocessing.get_context("fork").Pool(processes) as pool:
+                    analysed = pool.map(_wording_indexes, parts)
+            finally:
+                _forked_state.clear()
+        for part, indexes in zip(parts, analysed, strict=True):
+            self._indexes.update(zip(part, indexes, strict=True))
+
+
+# What a forked analysing process reads (WordingIndexer.prepare): set only while it runs.
+_forked_state: dict = {}
+
+
+def _wording_indexes(texts: list[str]) -> list[WordingIndex]:
+    matcher = _forked_state["matcher"]
+    return [wording_index(text, matcher) for text in texts]
 
 
 def claim_derived_columns(

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from django.db.models import Q
 
+import tracker.timings as timings
 from claims.models import Appearance, Claim, ClaimTerm
 from claims.services.claimsets import IMPORTED, import_claimset
-from claims.services.detection import claim_holds_refresh, claim_terms_refresh
+from claims.services.detection import WordingIndexer, claim_holds_refresh, claim_terms_refresh
 from sources.models import Outlet
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +154,19 @@ def test_a_wording_said_twice_in_one_import_is_indexed_alike(libya):
         )
 
     assert terms_of(repeated) == terms_of(original) != set()
+
+
+def test_wordings_analysed_side_by_side_are_indexed_as_one_by_one(libya, monkeypatch, settings):
+    settings.IMPORT_ANALYSIS_PROCESSES = 1
+    import_claimset(mixed(libya))
+    one_by_one = derived_state()
+    Claim.objects.all().delete()
+
+    settings.IMPORT_ANALYSIS_PROCESSES = 2
+    monkeypatch.setattr(WordingIndexer, "PARALLEL_MIN_WORDINGS", 1)
+    with timings.collecting() as collected:
+        import_claimset(mixed(libya))
+
+    assert "wording analysis, side by side" in collected.phases  # it did run side by side
+    assert "wording analysis" not in collected.phases  # and left nothing to analyse after
+    assert derived_state() == one_by_one
