@@ -1400,9 +1400,10 @@ def _write(res: _Resolution) -> ImportSummary:
             by=by,
             reason=IMPORTED,
             # A publication date decides when a claim without valid time holds; a predicate's
-            # rules decide what conflicts: their claims are checked again.
-            recheck_source_ids=sources.written_ids,
-            recheck_predicate_ids=predicates.written_ids,
+            # rules decide what conflicts: their claims are checked again. Only stored ones:
+            # the claims of a source or predicate created now are claims written now.
+            recheck_source_ids=sources.written_ids.difference(sources.created_ids),
+            recheck_predicate_ids=predicates.written_ids.difference(predicates.created_ids),
         )
     created, updated, unchanged = relations_bulk_save(
         relations={

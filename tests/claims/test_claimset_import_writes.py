@@ -8,6 +8,7 @@ every history entry holds the row as written, with the user and the reason.
 """
 
 import copy
+import datetime
 import json
 from pathlib import Path
 
@@ -170,3 +171,27 @@ def test_wordings_analysed_side_by_side_are_indexed_as_one_by_one(libya, monkeyp
     assert "wording analysis, side by side" in collected.phases  # it did run side by side
     assert "wording analysis" not in collected.phases  # and left nothing to analyse after
     assert derived_state() == one_by_one
+
+
+def test_a_stored_sources_new_date_moves_the_time_its_unchanged_claims_hold(libya):
+    import_claimset(libya)
+    moved = copy.deepcopy(libya)
+    source = moved["sources"][1]
+    source["published"] = "2013-02-03"
+    keys = [
+        c["key"]
+        for c in moved["claims"]
+        if not c.get("valid") and [a["source"] for a in c["appearances"]] == [source["key"]]
+    ]
+    versions = dict(Claim.objects.filter(key__in=keys).values_list("key", "version"))
+
+    import_claimset(moved)
+
+    unwritten = [
+        key
+        for key, version in Claim.objects.filter(key__in=keys).values_list("key", "version")
+        if versions[key] == version
+    ]
+    assert unwritten  # claims the import did not write, held only by that source's date
+    holds = set(Claim.objects.filter(key__in=unwritten).values_list("holds_from", "holds_to"))
+    assert holds == {(datetime.date(2013, 2, 3), datetime.date(2013, 2, 3))}
