@@ -1132,9 +1132,10 @@ def claims_bulk_save(
     (ValidationError by key otherwise, see claims_status_refusals), is recorded as
     claim_status_change records it; a vetted claim whose text, value, subject, predicate,
     negation, valid time or appearances change is returned to review (claim_changes). Then the
-    derived columns of every claim written, and of the claims appearing in
-    `recheck_source_ids` or of `recheck_predicate_ids`, are refreshed and their contradiction
-    check sent on commit (claims_changed).
+    derived columns of every claim written (written with its row: detection's
+    claim_derived_columns and claim_term_rows), and of the claims appearing in
+    `recheck_source_ids` or of `recheck_predicate_ids` (refreshed), are up to date and their
+    contradiction check is sent on commit (claims_changed).
     """
     refusals = claims_status_refusals(claims=claims, stored=stored, by=by)
     if refusals:
