@@ -12,6 +12,8 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+import tracker.timings as timings
+
 # Keeps `IN (...)` lists under SQLite's bound-parameter limit and PostgreSQL's plan-time sweet spot.
 CHUNK = 5000
 
@@ -91,7 +93,8 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
         for row in rows:
             row.setdefault(name, now)
     if connection.vendor == "postgresql":
-        return _copy_rows(model, rows)
+        with timings.phase(f"COPY {model._meta.db_table}"):
+            return _copy_rows(model, rows)
     objects = [model(**row) for row in rows]
     model.objects.bulk_create(objects, batch_size=1000)
     return [obj.pk for obj in objects]
@@ -142,7 +145,8 @@ def update_rows(
         rows = [{**row, "updated_at": now} for row in rows]
         fields = [*fields, "updated_at"]
     if connection.vendor == "postgresql":
-        _update_unnest(model, rows, fields)
+        with timings.phase(f"UPDATE {model._meta.db_table}"):
+            _update_unnest(model, rows, fields)
         return
     objects = []
     for row in rows:

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F
 
+import tracker.timings as timings
 from tracker.bulk import chunked, delete_in, insert_rows, update_rows
 from tracker.history import CHANGED, CREATED, history_record_bulk, is_tracked
 
@@ -89,8 +90,9 @@ def records_bulk_save(
         if any(f.attname == "version" for f in model._meta.concrete_fields):
             # An edit form loaded before the import is refused (claim_lock_unchanged). In SQL,
             # `version + 1`, so that it counts a concurrent save too.
-            for chunk in chunked(saved.changed_ids):
-                model.objects.filter(id__in=chunk).update(version=F("version") + 1)
+            with timings.phase(f"version: UPDATE {model._meta.db_table}"):
+                for chunk in chunked(saved.changed_ids):
+                    model.objects.filter(id__in=chunk).update(version=F("version") + 1)
     if before_history is not None:
         before_history(saved)
     if is_tracked(model):  # what a save would have recorded

@@ -5,16 +5,17 @@ per row), but nothing for COPY, `bulk_create`, `update()` or `bulk_update`, whic
 importer's bulk services use (tracker/bulk.py, tracker/bulk_records.py). They call
 `history_record_bulk` for the rows they created and changed, and before deleting rows, in the
 same transaction, so an import leaves one entry per row like a save would, naming the user who
-sent it, with the change reason saying it came from an import. The entries are written with
-COPY too.
+sent it, with the change reason saying it came from an import. The entries are copied from the
+rows inside the database (INSERT ... SELECT).
 """
 
 from collections.abc import Sequence
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
-from tracker.bulk import filter_in, insert_rows
+import tracker.timings as timings
+from tracker.bulk import chunked
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
 
@@ -47,18 +48,47 @@ def history_record_bulk(
     user_id: int | None = None,
 ) -> int:
     """Write one history entry per row, from the rows' current state. Returns the number of
-    entries."""
-    columns = [f.attname for f in model.history.model.tracked_fields]
-    rows = list(filter_in(model.objects.values(*columns), model._meta.pk.attname, ids))
-    if not rows:
+    entries.
+
+    One `INSERT INTO <history> SELECT ... FROM <table>` per batch: the rows are copied inside the
+    database, as they are stored, never read into Python and written back.
+    """
+    if not ids:
         return 0
-    now = timezone.now()
-    for row in rows:
-        row.update(
-            history_date=now,
-            history_type=history_type,
-            history_change_reason=history_reason(reason),
-            history_user_id=user_id,
+    with timings.phase(f"history entries {model._meta.db_table}"):
+        history = model.history.model
+        quote = connection.ops.quote_name
+        pairs = [(history._meta.get_field(f.name), f.column) for f in history.tracked_fields]
+        stamped = {
+            "history_date": timezone.now(),
+            "history_type": history_type,
+            "history_change_reason": history_reason(reason),
+            "history_user_id": user_id,
+        }
+        written = {target.attname for target, _ in pairs} | stamped.keys()
+        extra = [
+            f
+            for f in history._meta.concrete_fields
+            if not f.primary_key and f.attname not in written
+        ]
+        constants = [(history._meta.get_field(name), value) for name, value in stamped.items()]
+        constants += [(f, f.get_default()) for f in extra]  # fields a customised history adds
+        columns = ", ".join(quote(f.column) for f, _ in [*pairs, *constants])
+        selected = ", ".join([*(quote(column) for _, column in pairs), *["%s"] * len(constants)])
+        params = [f.get_db_prep_save(value, connection) for f, value in constants]
+        pk = quote(model._meta.pk.column)
+        statement = (
+            f"INSERT INTO {quote(history._meta.db_table)} ({columns}) "  # noqa: S608 - names from the models
+            f"SELECT {selected} FROM {quote(model._meta.db_table)} WHERE {pk} "
         )
-    insert_rows(model.history.model, rows)
-    return len(rows)
+        count = 0
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # One array parameter, whatever the number of ids (tracker.bulk.filter_in).
+                cursor.execute(statement + "= ANY(%s)", [*params, list(ids)])
+                return cursor.rowcount
+            for chunk in chunked(list(ids)):
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(statement + f"IN ({marks})", [*params, *chunk])
+                count += cursor.rowcount
+        return count

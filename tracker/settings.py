@@ -255,6 +255,9 @@ CONTRADICTION_SCAN_CHUNK_CLAIMS = env_int("CONTRADICTION_SCAN_CHUNK_CLAIMS", 50_
 CONTRADICTION_TEXT_CHUNK_CLAIMS = env_int("CONTRADICTION_TEXT_CHUNK_CLAIMS", 20_000)
 # Chunks of a scan that has run this long are sent again (a chunk done twice changes nothing).
 CONTRADICTION_SCAN_STALE_SECONDS = env_int("CONTRADICTION_SCAN_STALE_SECONDS", 30 * 60)
+# Processes that analyse the wordings of a large import side by side (detection.WordingIndexer);
+# 1: the importing process alone.
+IMPORT_ANALYSIS_PROCESSES = env_int("IMPORT_ANALYSIS_PROCESSES", 2)
 
 # The HTTP API (api/, claims/apis, sources/apis; README "API").
 REST_FRAMEWORK = {

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+import tracker.timings as timings
 from claims.core import quotes, values
 from claims.core.claim_changes import (
     APPEARANCE_FIELDS,
@@ -67,6 +68,7 @@ from claims.models import (
     ClaimRelation,
     ClaimStatus,
     ClaimStatusChange,
+    ClaimTerm,
     Contradiction,
     ContradictionStatus,
     Predicate,
@@ -84,12 +86,18 @@ from claims.selectors.claims import (
     claims_vetting_blockers,
 )
 from claims.services.appearance_outlets import appearance_outlets_follow
-from claims.services.detection import claims_changed
+from claims.services.detection import (
+    WordingIndex,
+    WordingIndexer,
+    claim_derived_columns,
+    claim_term_rows,
+    claims_changed,
+)
 from claims.services.fact_documents import fact_documents_refresh, fact_documents_refresh_showing
 from claims.services.supersessions import claim_rows, fingerprint
 from sources.models import Entity, Source
 from sources.services import alias_errors
-from tracker.bulk import chunked, filter_in, insert_rows, update_rows
+from tracker.bulk import chunked, delete_in, filter_in, insert_rows, update_rows
 from tracker.bulk_records import BulkRecord, BulkSaved, aliases_bulk_replace, records_bulk_save
 from tracker.history import (
     CHANGED,
@@ -1140,9 +1148,10 @@ def claims_bulk_save(
     (ValidationError by key otherwise, see claims_status_refusals), is recorded as
     claim_status_change records it; a vetted claim whose text, value, subject, predicate,
     negation, valid time or appearances change is returned to review (claim_changes). Then the
-    derived columns of every claim written, and of the claims appearing in
-    `recheck_source_ids` or of `recheck_predicate_ids`, are refreshed and their contradiction
-    check sent on commit (claims_changed).
+    derived columns of every claim written (written with its row: detection's
+    claim_derived_columns and claim_term_rows), and of the claims appearing in
+    `recheck_source_ids` or of `recheck_predicate_ids` (refreshed), are up to date and their
+    contradiction check is sent on commit (claims_changed).
     """
     refusals = claims_status_refusals(claims=claims, stored=stored, by=by)
     if refusals:
@@ -1269,6 +1278,14 @@ def claims_bulk_save(
         else r
         for r in records
     ]
+    # The derived columns of the claims to write (the time each holds, its wording, its check
+    # mark) go in with their rows, and their index rows after them, rather than each being
+    # read back and updated afterwards (claims_changed, told so by derived_written).
+    written = [r for r in records if r.key not in stored or r.differs]
+    with timings.phase("claims: derived columns"):
+        indexes = _claims_derived_columns(
+            records=written, claims=claims, source_ids=source_ids, now=timezone.now()
+        )
     stored_ids = {key: s["id"] for key, s in stored.items()}
     saved = records_bulk_save(
         Claim,
@@ -1278,6 +1295,16 @@ def claims_bulk_save(
         reason=reason,
         before_history=statuses_write,
     )
+    with timings.phase("claims: index rows"):
+        delete_in(ClaimTerm, "claim_id", [saved.ids[r.key] for r in written if r.key in stored])
+        insert_rows(
+            ClaimTerm,
+            [
+                row
+                for r in written
+                for row in claim_term_rows(saved.ids[r.key], r.columns, indexes[r.key])
+            ],
+        )
 
     _appearances_bulk_delete(
         claim_ids=[saved.ids[k] for k in saved.children if k in stored],
@@ -1305,6 +1332,52 @@ def claims_bulk_save(
     )
 
     to_check = set(saved.written_ids)
+    with timings.phase("claims: recheck look-ups"):
+        _recheck_add(to_check, recheck_source_ids, recheck_predicate_ids)
+    claims_changed(claim_ids=to_check, derived_written=saved.written_ids)
+    fact_documents_refresh(claim_ids=to_check)
+    return saved
+
+
+def _claims_derived_columns(
+    *,
+    records: Sequence[BulkRecord],
+    claims: Mapping[str, dict],
+    source_ids: Mapping[str, int],
+    now,
+) -> dict[str, WordingIndex]:
+    """Add the derived columns to the columns of each record (claim_derived_columns) and
+    return the wording index of each, by key."""
+    wanted = {source_ids[a.source] for r in records for a in claims[r.key]["appearances"]}
+    published = {
+        source_id: values.PartialDate.from_date(day, values.Precision(precision))
+        for source_id, day, precision in filter_in(
+            Source.objects.filter(published__isnull=False).values_list(
+                "id", "published", "published_precision"
+            ),
+            "id",
+            wanted,
+        )
+    }
+    indexer = WordingIndexer()
+    indexer.prepare(record.columns["text"] for record in records)
+    indexes = {}
+    for record in records:
+        dates = [
+            published[source_ids[a.source]]
+            for a in claims[record.key]["appearances"]
+            if source_ids[a.source] in published
+        ]
+        derived, indexes[record.key] = claim_derived_columns(
+            record.columns, published=dates, indexer=indexer, now=now
+        )
+        record.columns.update(derived)
+    return indexes
+
+
+def _recheck_add(
+    to_check: set[int], recheck_source_ids: Collection[int], recheck_predicate_ids: Collection[int]
+) -> None:
     if recheck_predicate_ids:
         to_check.update(
             filter_in(
@@ -1319,9 +1392,6 @@ def claims_bulk_save(
                 recheck_source_ids,
             )
         )
-    claims_changed(claim_ids=to_check)
-    fact_documents_refresh(claim_ids=to_check)
-    return saved
 
 
 def _claims_status_locked(*, claim_ids: Sequence[int]) -> dict[int, str]:

@@ -32,8 +32,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
+import tracker.timings as timings
 from claims.core import values
 from claims.core.quotes import fold_for_quote_search, quote_occurs_in
 from claims.core.roles import GRADE_OUTLET
@@ -737,15 +738,18 @@ def _read_claim(res: _Resolution, path: str, rec: dict) -> _Claim:
 
 
 def _resolve(res: _Resolution) -> None:
-    _load_stored(res)
-    _resolve_entities(res)
-    _resolve_sources(res)
-    for claim in res.claims:
-        row = _resolve_claim(res, claim)
-        if row is not None:
-            res.claim_rows[claim.key] = row
-    _resolve_relations(res)
-    _decisions_check(res)
+    with timings.phase("load stored records"):
+        _load_stored(res)
+    with timings.phase("resolve references"):
+        _resolve_entities(res)
+        _resolve_sources(res)
+        for claim in res.claims:
+            row = _resolve_claim(res, claim)
+            if row is not None:
+                res.claim_rows[claim.key] = row
+        _resolve_relations(res)
+    with timings.phase("role checks"):
+        _decisions_check(res)
 
 
 def _load_stored(res: _Resolution) -> None:
@@ -1013,8 +1017,12 @@ def _resolve_claim(res: _Resolution, claim: _Claim) -> dict | None:
                 f"{predicate['value_type']} values",
             )
         else:
+            started = timings.lap()
             row.update(_resolve_value(res, claim, predicate, reference))
+            timings.add("parse values and phrases", started)
+    started = timings.lap()
     row.update(_resolve_valid(res, claim, reference))
+    timings.add("parse values and phrases", started)
     return row if len(res.errors) == errors_before else None
 
 
@@ -1069,6 +1077,7 @@ def _resolve_appearances(
         else:
             published_dates.append(_published_of(source))
         quote = res.reader.text(appearance, "quote", a_path)
+        started = timings.lap()
         if (
             quote
             and source is not None
@@ -1079,6 +1088,7 @@ def _resolve_appearances(
                 f"{a_path}.quote",
                 f'not found in the text of source "{source_key}": {_describe(quote)}',
             )
+        timings.add("quote checks", started)
         speaker, description = None, ""
         raw_speaker = appearance.get("speaker")
         if isinstance(raw_speaker, dict):
@@ -1349,46 +1359,52 @@ def _write(res: _Resolution) -> ImportSummary:
     """Hand every section to its bulk service, in the order references need."""
     summary = ImportSummary()
     by = res.by
-    outlets = outlets_bulk_save(
-        outlets=res.outlet_rows, stored=res.stored_outlets, by=by, reason=IMPORTED
-    )
-    entities = entities_bulk_save(
-        entities=res.entity_rows,
-        stored=res.stored_entities,
-        stored_aliases=res.stored_entity_aliases,
-        by=by,
-        reason=IMPORTED,
-    )
-    predicates = predicates_bulk_save(
-        predicates={**res.predicate_rows, **res.new_predicates},
-        stored=res.stored_predicates,
-        stored_aliases=res.stored_predicate_aliases,
-        by=by,
-        reason=IMPORTED,
-    )
-    sources = sources_bulk_save(
-        sources=res.source_rows,
-        stored=res.stored_sources,
-        stored_cites=res.stored_cites,
-        stored_corrects=res.stored_corrects,
-        outlet_ids=outlets.ids,
-        by=by,
-        reason=IMPORTED,
-    )
-    claims = claims_bulk_save(
-        claims=res.claim_rows,
-        stored=res.stored_claims,
-        stored_appearances=res.stored_appearances,
-        entity_ids=entities.ids,
-        predicate_ids=predicates.ids,
-        source_ids=sources.ids,
-        by=by,
-        reason=IMPORTED,
-        # A publication date decides when a claim without valid time holds; a predicate's
-        # rules decide what conflicts: their claims are checked again.
-        recheck_source_ids=sources.written_ids,
-        recheck_predicate_ids=predicates.written_ids,
-    )
+    with timings.phase("outlets: compare and bookkeeping"):
+        outlets = outlets_bulk_save(
+            outlets=res.outlet_rows, stored=res.stored_outlets, by=by, reason=IMPORTED
+        )
+    with timings.phase("entities: compare and bookkeeping"):
+        entities = entities_bulk_save(
+            entities=res.entity_rows,
+            stored=res.stored_entities,
+            stored_aliases=res.stored_entity_aliases,
+            by=by,
+            reason=IMPORTED,
+        )
+    with timings.phase("predicates: compare and bookkeeping"):
+        predicates = predicates_bulk_save(
+            predicates={**res.predicate_rows, **res.new_predicates},
+            stored=res.stored_predicates,
+            stored_aliases=res.stored_predicate_aliases,
+            by=by,
+            reason=IMPORTED,
+        )
+    with timings.phase("sources: compare and bookkeeping"):
+        sources = sources_bulk_save(
+            sources=res.source_rows,
+            stored=res.stored_sources,
+            stored_cites=res.stored_cites,
+            stored_corrects=res.stored_corrects,
+            outlet_ids=outlets.ids,
+            by=by,
+            reason=IMPORTED,
+        )
+    with timings.phase("claims: compare and bookkeeping"):
+        claims = claims_bulk_save(
+            claims=res.claim_rows,
+            stored=res.stored_claims,
+            stored_appearances=res.stored_appearances,
+            entity_ids=entities.ids,
+            predicate_ids=predicates.ids,
+            source_ids=sources.ids,
+            by=by,
+            reason=IMPORTED,
+            # A publication date decides when a claim without valid time holds; a predicate's
+            # rules decide what conflicts: their claims are checked again. Only stored ones:
+            # the claims of a source or predicate created now are claims written now.
+            recheck_source_ids=sources.written_ids.difference(sources.created_ids),
+            recheck_predicate_ids=predicates.written_ids.difference(predicates.created_ids),
+        )
     created, updated, unchanged = relations_bulk_save(
         relations={
             (claims.ids[a], claims.ids[b], type_): note
@@ -1415,13 +1431,26 @@ def import_claimset(document: Any, *, by=None) -> ImportSummary:
     with gc_paused():
         res = _Resolution(document, by)
         # A string the database cannot store stops the import before any query would see it.
-        if _strings_check(res) and _read(res):
-            _resolve(res)
+        with timings.phase("strings check"):
+            strings_ok = _strings_check(res)
+        if strings_ok:
+            with timings.phase("shape checks"):
+                read = _read(res)
+            if read:
+                _resolve(res)
         if res.errors:
             raise ClaimsetInvalid(res.errors)
         try:
-            with transaction.atomic():
-                return _write(res)
+            with timings.phase("commit, checks sent to the broker"), transaction.atomic():
+                summary = _write(res)
+                if connection.vendor == "postgresql":
+                    # The foreign keys are checked at commit (Django makes them deferrable):
+                    # checked here instead, inside the transaction, so that their cost is a
+                    # phase of its own. The same checks, the same errors.
+                    with timings.phase("deferred foreign-key checks"), connection.cursor() as c:
+                        c.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                        c.execute("SET CONSTRAINTS ALL DEFERRED")  # as the caller had them
+            return summary
         except IntegrityError as exc:
             # Checked above, so only a concurrent writer can get here (two imports of one new key).
             raise ApplicationError(

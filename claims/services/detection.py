@@ -20,10 +20,12 @@ import functools
 import hashlib
 import itertools
 import logging
+import multiprocessing
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -31,6 +33,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
+import tracker.timings as timings
 from claims.core import display, text_compare, values
 from claims.core.contradictions import (
     DETECTOR as STRUCTURED_DETECTOR,
@@ -169,21 +172,31 @@ def predicate_rules(predicate_ids: Iterable[int]) -> dict[int, PredicateRules]:
 # --- what a change sets going ----------------------------------------------------------------
 
 
-def claims_changed(*, claim_ids: Collection[int]) -> None:
+def claims_changed(*, claim_ids: Collection[int], derived_written: Collection[int] = ()) -> None:
     """Bring the derived columns of changed claims up to date and have them checked.
 
     Call inside the transaction that changed them (their values, wording, appearances or the
     dates of their sources): the time they hold and their terms are refreshed, the claims are
     marked as due a check in the same transaction, and the check is sent once it commits. If
     sending fails, the mark stays and the sweeper sends it later (claims_check_overdue).
+
+    `derived_written`: claims whose derived columns, index rows and check mark the caller wrote
+    with the rows themselves (claims_bulk_save, through claim_derived_columns and
+    claim_term_rows): they are only sent to be checked.
     """
     ids = sorted(set(claim_ids))
     if not ids:
         return
-    claim_holds_refresh(claim_ids=ids)
-    claim_terms_refresh(claim_ids=ids)
-    for chunk in chunked(ids):
-        Claim.objects.filter(id__in=chunk).update(check_requested_at=timezone.now())
+    written = set(derived_written)
+    stale = [claim_id for claim_id in ids if claim_id not in written]
+    if stale:
+        with timings.phase("holds: read and compare"):
+            claim_holds_refresh(claim_ids=stale)
+        with timings.phase("wording index: read and compare"):
+            claim_terms_refresh(claim_ids=stale)
+        with timings.phase("check requested: UPDATE claims_claim"):
+            for chunk in chunked(stale):
+                Claim.objects.filter(id__in=chunk).update(check_requested_at=timezone.now())
     for chunk in chunked(ids, 500):
         transaction.on_commit(functools.partial(_send_check, list(chunk)))
 
@@ -201,6 +214,19 @@ def _send_check(claim_ids: list[int]) -> None:
             len(claim_ids),
             exc,
         )
+
+
+def holds_of(
+    valid_from: datetime.date | None,
+    valid_to: datetime.date | None,
+    published: Iterable[values.PartialDate],
+) -> tuple[datetime.date | None, datetime.date | None]:
+    """A claim's holds_from and holds_to: its valid time, or else the days of the earliest of
+    its sources' publication dates (`published`, the dated ones), or else none."""
+    if valid_from or valid_to:
+        return valid_from, valid_to
+    earliest = earliest_publication(published)
+    return (earliest.first_day(), earliest.last_day()) if earliest else (None, None)
 
 
 def claim_holds_refresh(*, claim_ids: Collection[int]) -> int:
@@ -225,11 +251,7 @@ def claim_holds_refresh(*, claim_ids: Collection[int]) -> int:
             chunk,
         )
         for claim_id, valid_from, valid_to, holds_from, holds_to in claims:
-            if valid_from or valid_to:
-                holds = (valid_from, valid_to)
-            else:
-                earliest = earliest_publication(published.get(claim_id, ()))
-                holds = (earliest.first_day(), earliest.last_day()) if earliest else (None, None)
+            holds = holds_of(valid_from, valid_to, published.get(claim_id, ()))
             if holds != (holds_from, holds_to):
                 changed.append({"id": claim_id, "holds_from": holds[0], "holds_to": holds[1]})
     # Bookkeeping columns: written without touching updated_at.
@@ -289,10 +311,97 @@ def wording_index(text: str, matcher: text_compare.AliasMatcher) -> WordingIndex
     return WordingIndex(tuple(sorted(terms)), text_compare.digest(signature))
 
 
+class WordingIndexer:
+    """The wording indexes of one batch of claims (an import, a chunk of claims refreshed):
+    each distinct wording is analysed once, with the entity names as they are at the start.
+
+    `prepare` analyses many wordings at once, in IMPORT_ANALYSIS_PROCESSES processes when there
+    are PARALLEL_MIN_WORDINGS or more (an import of thousands of claims): the analysis is plain
+    Python, so more processes use more cores, and a forked process has the names already."""
+
+    PARALLEL_MIN_WORDINGS = 5000
+
+    def __init__(self) -> None:
+        self.matcher = alias_matcher()
+        self._indexes: dict[str, WordingIndex] = {}
+
+    def __call__(self, text: str) -> WordingIndex:
+        index = self._indexes.get(text)
+        if index is None:
+            started = timings.lap()
+            index = self._indexes[text] = wording_index(text, self.matcher)
+            timings.add("wording analysis", started)
+        return index
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Analyse the wordings of `texts` not analysed yet, side by side when many."""
+        todo = [text for text in dict.fromkeys(texts) if text not in self._indexes]
+        processes = settings.IMPORT_ANALYSIS_PROCESSES
+        if (
+            processes < 2
+            or len(todo) < self.PARALLEL_MIN_WORDINGS
+            or multiprocessing.current_process().daemon  # a Celery pool process: no children
+            or "fork" not in multiprocessing.get_all_start_methods()
+        ):
+            return  # analysed one by one, when asked for
+        with timings.phase("wording analysis, side by side"):
+            _forked_state["matcher"] = self.matcher
+            size = -(-len(todo) // (processes * 4))  # a few parts a process: even loads
+            parts = [todo[i : i + size] for i in range(0, len(todo), size)]
+            try:
+                # Forked: the children start with the matcher and never touch the database
+                # connection they inherit (they leave with os._exit, closing nothing).
+                with multiprocessing.get_context("fork").Pool(processes) as pool:
+                    analysed = pool.map(_wording_indexes, parts)
+            finally:
+                _forked_state.clear()
+        for part, indexes in zip(parts, analysed, strict=True):
+            self._indexes.update(zip(part, indexes, strict=True))
+
+
+# What a forked analysing process reads (WordingIndexer.prepare): set only while it runs.
+_forked_state: dict = {}
+
+
+def _wording_indexes(texts: list[str]) -> list[WordingIndex]:
+    matcher = _forked_state["matcher"]
+    return [wording_index(text, matcher) for text in texts]
+
+
+def claim_derived_columns(
+    claim: Mapping[str, Any],
+    *,
+    published: Iterable[values.PartialDate],
+    indexer: WordingIndexer,
+    now: datetime.datetime,
+) -> tuple[dict[str, Any], WordingIndex]:
+    """The derived columns of a claim about to be written (`claim` holds its columns by
+    attname), as claim_holds_refresh, claim_terms_refresh and claims_changed would set them
+    afterwards, and its wording index; `published` are its sources' dated publications. A
+    caller writing these with the claim writes its claim_term_rows too, and passes the claim to
+    claims_changed as `derived_written`."""
+    index = indexer(claim["text"])
+    holds_from, holds_to = holds_of(claim["valid_from"], claim["valid_to"], published)
+    columns = {
+        "holds_from": holds_from,
+        "holds_to": holds_to,
+        "wording_terms": index.joined,
+        "wording_digest": index.digest,
+        "check_requested_at": now,
+    }
+    return columns, index
+
+
+def claim_term_rows(claim_id: int, claim: Mapping[str, Any], index: WordingIndex) -> list[dict]:
+    """The ClaimTerm rows of a claim written with claim_derived_columns."""
+    text_only = not is_structured(claim["subject_id"], claim["predicate_id"], claim["value_type"])
+    return index.term_rows(claim_id, text_only=text_only)
+
+
 def claim_terms_refresh(*, claim_ids: Collection[int]) -> int:
     """Rewrite the stored wordings (Claim.wording_terms, wording_digest) and index terms
     (ClaimTerm) of the claims that are out of date; returns how many were."""
-    matcher = alias_matcher()
+    indexer = WordingIndexer()
     refreshed = 0
     for chunk in chunked(sorted(set(claim_ids)), 5000):
         claims = filter_in(
@@ -313,7 +422,7 @@ def claim_terms_refresh(*, claim_ids: Collection[int]) -> int:
         )
         stale, claim_rows, term_rows = [], [], []
         for claim_id, text, subject_id, predicate_id, value_type, terms, digest in claims:
-            index = wording_index(text, matcher)
+            index = indexer(text)
             text_only = not is_structured(subject_id, predicate_id, value_type)
             if (
                 index.joined == terms
@@ -327,7 +436,8 @@ def claim_terms_refresh(*, claim_ids: Collection[int]) -> int:
             )
             term_rows += index.term_rows(claim_id, text_only=text_only)
         if stale:
-            ClaimTerm.objects.filter(claim_id__in=stale).delete()
+            with timings.phase("DELETE claims_claimterm"):
+                ClaimTerm.objects.filter(claim_id__in=stale).delete()
             insert_rows(ClaimTerm, term_rows)
             # Bookkeeping columns: written without touching updated_at.
             update_rows(Claim, claim_rows, ["wording_terms", "wording_digest"], touch=False)
