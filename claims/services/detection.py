@@ -981,9 +981,25 @@ def scan_request(*, requested_by: str) -> ContradictionScan:
     return ContradictionScan.objects.create(requested_by=requested_by[:100])
 
 
+# A chunk holds at least this many claims unless the setting says fewer: below it, the cost of
+# a task (its queries, the wordings' term frequencies) outweighs what sharing gains.
+SCAN_CHUNK_FLOOR = 1000
+
+
+def chunk_target(total: int, most: int) -> int:
+    """Claims per chunk: at most `most` (the setting: what one worker holds in memory), and
+    small enough that the scan has CONTRADICTION_SCAN_CHUNKS chunks of the kind for workers to
+    share, but not below SCAN_CHUNK_FLOOR."""
+    wanted = -(-total // max(1, settings.CONTRADICTION_SCAN_CHUNKS))
+    return max(1, min(most, max(SCAN_CHUNK_FLOOR, wanted)))
+
+
 def _plan_chunks(scan: ContradictionScan) -> list[ContradictionScanChunk]:
-    chunks = []
-    counts = (
+    """Cut the scan into chunks any worker can take: wordings by id range, structured claims by
+    subject range (a subject's blocks are never split, so the hottest subject is the smallest
+    share of structured work). The wording chunks come first, highest ids first: each compares
+    its wordings with those of lower ids, so they cost the most and are best started early."""
+    counts = list(
         Claim.objects.filter(
             subject__isnull=False, predicate__isnull=False, value_type__in=STRUCTURED_TYPES
         )
@@ -991,20 +1007,23 @@ def _plan_chunks(scan: ContradictionScan) -> list[ContradictionScanChunk]:
         .annotate(n=Count("id"))
         .order_by("subject_id")
     )
+    target = chunk_target(sum(n for _, n in counts), settings.CONTRADICTION_SCAN_CHUNK_CLAIMS)
+    structured = []
     first, size, last = None, 0, None
     for subject_id, n in counts:
         if first is None:
             first = subject_id
         size += n
         last = subject_id
-        if size >= settings.CONTRADICTION_SCAN_CHUNK_CLAIMS:
-            chunks.append((ScanChunkKind.STRUCTURED, first, last))
+        if size >= target:
+            structured.append((ScanChunkKind.STRUCTURED, first, last))
             first, size = None, 0
     if first is not None:
-        chunks.append((ScanChunkKind.STRUCTURED, first, last))
-    text_ids = Claim.objects.filter(_text_only()).order_by("id").values_list("id", flat=True)
-    for batch in chunked(list(text_ids), settings.CONTRADICTION_TEXT_CHUNK_CLAIMS):
-        chunks.append((ScanChunkKind.TEXT, batch[0], batch[-1]))
+        structured.append((ScanChunkKind.STRUCTURED, first, last))
+    text_ids = list(Claim.objects.filter(_text_only()).order_by("id").values_list("id", flat=True))
+    text_target = chunk_target(len(text_ids), settings.CONTRADICTION_TEXT_CHUNK_CLAIMS)
+    text = [(ScanChunkKind.TEXT, batch[0], batch[-1]) for batch in chunked(text_ids, text_target)]
+    chunks = [*reversed(text), *structured]
     return [
         ContradictionScanChunk(scan=scan, number=n, kind=kind, first_id=lo, last_id=hi)
         for n, (kind, lo, hi) in enumerate(chunks)

@@ -31,7 +31,7 @@ from claims.services.claims import (
 )
 from claims.services.claimsets import import_claimset
 from sources.models import Entity
-from tests.factories import ClaimFactory, EntityFactory, PredicateFactory
+from tests.factories import ClaimFactory, EntityFactory, PredicateFactory, TextClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -1015,3 +1015,56 @@ def test_the_check_reads_exactly_the_claims_that_conflict(seed):
         assert {c[0] for c in candidates[row[0]]} == expected, row
         flagged_pairs += len(expected)
     assert flagged_pairs > 100  # the draw has conflicts of every kind to get right
+
+
+def test_a_scan_is_cut_into_chunks_workers_can_share(settings, monkeypatch):
+    """Each kind is cut into CONTRADICTION_SCAN_CHUNKS chunks (not below the floor) even when
+    the per-chunk sizes would allow one, a hot subject is a chunk of its own, and the wording
+    chunks, the costliest, come first, highest ids first."""
+    settings.CONTRADICTION_SCAN_CHUNKS = 4
+    monkeypatch.setattr(detection, "SCAN_CHUNK_FLOOR", 1)
+    predicate = PredicateFactory()
+    hot, *others = (EntityFactory() for _ in range(5))
+    for subject, n in ((hot, 8), *((s, 2) for s in others)):
+        for _ in range(n):
+            ClaimFactory(subject=subject, predicate=predicate)
+    texts = [TextClaimFactory().pk for _ in range(12)]
+    scan = detection.scan_request(requested_by="test")
+    chunks = detection._plan_chunks(scan)
+    kinds = [c.kind for c in chunks]
+    assert kinds == ["text"] * 4 + ["structured"] * 3
+    assert [(c.first_id, c.last_id) for c in chunks[:4]] == [
+        (texts[9], texts[11]),
+        (texts[6], texts[8]),
+        (texts[3], texts[5]),
+        (texts[0], texts[2]),
+    ]
+    subjects = sorted(s.pk for s in (hot, *others))
+    assert [(c.first_id, c.last_id) for c in chunks[4:]] == [
+        (subjects[0], subjects[0]),  # the hot subject (created first): 8 claims, alone
+        (subjects[1], subjects[2]),
+        (subjects[3], subjects[4]),
+    ]
+
+
+def test_a_scan_in_many_chunks_finds_what_one_chunk_finds(settings, monkeypatch):
+    claims = [
+        claim(
+            f"q{i}",
+            f"About {500 + i} fighters escaped.",
+            "battle",
+            "escaped",
+            quantity(f"{500 + i}"),
+        )
+        for i in range(6)
+    ]
+    claims += [claim(f"t{i}", f"The bombing killed {40 + i} people in Sirte.") for i in range(6)]
+    load(*claims)
+    one = {(f.claim_a_id, f.claim_b_id, f.kind) for f in Contradiction.objects.all()}
+    assert one
+    Contradiction.objects.all().delete()
+    settings.CONTRADICTION_SCAN_CHUNKS = 6
+    monkeypatch.setattr(detection, "SCAN_CHUNK_FLOOR", 1)
+    report = detection.scan_run_here(requested_by="test")
+    assert report.scan.chunks_total > 2
+    assert {(f.claim_a_id, f.claim_b_id, f.kind) for f in Contradiction.objects.all()} == one
