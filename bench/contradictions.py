@@ -75,7 +75,41 @@ def _parser() -> argparse.ArgumentParser:
         default=3,
         help="new claims checked by the load-everything baseline",
     )
+    _add_worker_options(parser)
     return parser
+
+
+# --- options of the scan on Celery workers and the check alone (see "The scan on workers") ------
+
+
+TEXT_SHARE_DEFAULT = 0.10  # TEXT_SHARE below, which --text-share overrides
+
+
+def _add_worker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="also run the full scan through `celery worker` subprocesses, once per count in "
+        "this comma-separated list (1,2: one worker process, then two; concurrency 1 each), "
+        "and report the speed-up",
+    )
+    parser.add_argument(
+        "--broker-url",
+        default="redis://127.0.0.1:6379/9",
+        help="Redis database the workers use as their broker (emptied before and after)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("workers", "incremental"),
+        help="load the --n dataset, then measure only the scan on --workers, or only the "
+        "incremental check (no in-process scan, all-pairs or verification dataset)",
+    )
+    parser.add_argument(
+        "--text-share",
+        type=float,
+        help=f"share of text-only claims in the dataset (default {TEXT_SHARE_DEFAULT}); 0 "
+        "measures the structured part of the scan alone",
+    )
 
 
 OPTS = _parser().parse_args() if __name__ == "__main__" else _parser().parse_args([])
@@ -1292,6 +1326,12 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("bench/contradictions.py measures PostgreSQL: give a PostgreSQL --database-url")
     call_command("migrate", verbosity=0)
+    if OPTS.text_share is not None:
+        global TEXT_SHARE
+        TEXT_SHARE = OPTS.text_share
+    if OPTS.only:
+        run_only(OPTS)
+        return
     results = []
     if not OPTS.skip_verify:
         results.append(run(OPTS.verify_n, OPTS, verify=True))
@@ -1334,6 +1374,208 @@ def main() -> None:
         "bench process peak RSS: "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
+    if OPTS.workers:
+        report_worker_scaling(OPTS.n, scan_on_workers(OPTS))
+
+
+# --- the scan on Celery workers, and the check alone --------------------------------------------
+#
+# `--workers 1,2` runs the whole scan as production does: the scan is requested with the task
+# (claims.request_scan) on a Redis broker, `celery worker` subprocesses (concurrency 1 each) take
+# its chunks, and the time runs until the scan is stamped finished. Each run starts from no flags
+# and no scans, so each does the same work, and must store the same flags.
+
+
+def run_only(opts) -> None:
+    """Load the --n dataset, then only the measurement --only names."""
+    print(f"\n## {opts.n:,} claims, {opts.only} only\n")
+    truncate()
+    gc.collect()
+    with gc_paused():
+        world = load_world(opts.n, opts.seed)
+        data = generate(world, opts.n)
+        _, loaded = load(data, opts.seed)
+    print(f"loaded (COPY, terms, VACUUM ANALYZE) in {loaded:.1f} s")
+    if opts.only == "workers":
+        report_worker_scaling(opts.n, scan_on_workers(opts))
+        return
+    inc = incremental(world, data, opts.new_claims)
+    checked = inc["checked"]
+    by_what = defaultdict(list)
+    for seconds, _, what, _, _ in checked:
+        by_what["text" if what.startswith("text") else "structured"].append(seconds)
+    print(
+        f"incremental: {len(checked)} new claims, median {inc['median'] * 1000:.2f} ms, "
+        f"p99 {inc['p99'] * 1000:.2f} ms, max {inc['max'] * 1000:.2f} ms; "
+        + ", ".join(
+            f"{k} median {statistics.median(v) * 1000:.2f} ms ({len(v)})"
+            for k, v in by_what.items()
+        )
+    )
+    for seconds, claim_id, what, n_pairs, compared in sorted(checked, reverse=True)[:5]:
+        print(
+            f"  {seconds * 1000:7.2f} ms  claim {claim_id}: {what}; {compared} candidates, "
+            f"{n_pairs} pairs"
+        )
+    profile_check(sorted(checked)[len(checked) // 2][1], "median check")
+
+
+def _reset_detection() -> None:
+    """No flags, supersessions or scans: a scan after this does the whole work again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE claims_contradictionscanchunk, claims_contradictionscan, "
+            "claims_contradiction, claims_supersession RESTART IDENTITY CASCADE"
+        )
+
+
+class BenchWorker:
+    """A `celery -A tracker worker` subprocess (concurrency 1) on the bench database."""
+
+    def __init__(self, number: int, broker_url: str, log_dir: Path) -> None:
+        self.nodename = f"bench{number}@localhost"
+        self.log_path = log_dir / f"worker-{number}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": OPTS.database_url,
+            "CELERY_BROKER_URL": broker_url,
+            "PYTHONUNBUFFERED": "1",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tracker",
+            "worker",
+            "-n",
+            self.nodename,
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "-l",
+            "info",
+            "--without-mingle",
+            "--without-gossip",
+        ]
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+                command,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def ready(self) -> bool:
+        if self.proc.poll() is not None:
+            sys.exit(f"worker {self.nodename} exited:\n{self.log()}")
+        return f"{self.nodename} ready." in self.log()
+
+    def busy_seconds(self) -> tuple[int, float]:
+        """Scan chunks this worker ran and the seconds they took (from its log)."""
+        times = [
+            float(line.rsplit(" in ", 1)[1].split("s:")[0])
+            for line in self.log().splitlines()
+            if "claims.scan_chunk[" in line and " succeeded in " in line
+        ]
+        return len(times), sum(times)
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM to the worker's own process group), then reap it."""
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+
+def scan_on_workers(opts) -> list[dict]:
+    """The full scan on 1, 2, ... worker processes: seconds from the request to the finish."""
+    import tempfile
+
+    import redis
+    from celery import Celery
+
+    from claims.models import ScanStatus
+
+    counts = [int(c) for c in opts.workers.split(",") if c.strip()] or [1, 2]
+    broker = redis.Redis.from_url(opts.broker_url)
+    sender = Celery("bench-sender", broker=opts.broker_url)
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-workers-"))
+    results = []
+    for count in counts:
+        _reset_detection()
+        broker.flushdb()
+        workers = [BenchWorker(i, opts.broker_url, log_dir) for i in range(count)]
+        try:
+            deadline = time.monotonic() + 120
+            while not all(w.ready() for w in workers):
+                if time.monotonic() > deadline:
+                    sys.exit(f"workers not ready in 120 s; logs in {log_dir}")
+                time.sleep(0.2)
+            started = time.perf_counter()
+            sender.send_task("claims.request_scan", kwargs={"requested_by": "bench-workers"})
+            while not ContradictionScan.objects.filter(status=ScanStatus.FINISHED).exists():
+                if time.perf_counter() - started > 7200:
+                    sys.exit(f"the scan did not finish in 2 hours; logs in {log_dir}")
+                time.sleep(0.1)
+            wall = time.perf_counter() - started
+        finally:
+            for worker in workers:
+                worker.stop()
+        scan = ContradictionScan.objects.get(status=ScanStatus.FINISHED)
+        flags = set(Contradiction.objects.values_list("claim_a_id", "claim_b_id", "kind"))
+        chunk_kinds = Counter(scan.chunks.values_list("kind", flat=True))
+        busy = [w.busy_seconds() for w in workers]
+        results.append(
+            {
+                "workers": count,
+                "wall": wall,
+                "scan_seconds": (scan.finished_at - scan.created_at).total_seconds(),
+                "planning": (scan.started_at - scan.created_at).total_seconds(),
+                "chunks": dict(chunk_kinds),
+                "busy": busy,
+                "flags": flags,
+            }
+        )
+        print(
+            f"scan on {count} worker process(es): {wall:.2f} s from request to finish "
+            f"(planning {results[-1]['planning']:.2f} s); {scan.chunks_total} chunks "
+            f"({', '.join(f'{n} {k}' for k, n in sorted(chunk_kinds.items()))}); per worker "
+            + ", ".join(f"{n} chunks in {s:.1f} s" for n, s in busy)
+            + f"; {len(flags):,} flags"
+        )
+    broker.flushdb()
+    return results
+
+
+def report_worker_scaling(n: int, results: list[dict]) -> None:
+    if not results:
+        return
+    base = results[0]
+    print()
+    print("| N | worker processes | scan (s) | speed-up | chunks | busy per worker (s) | flags |")
+    print("|---:|---:|---:|---:|---|---|---:|")
+    for r in results:
+        chunks = " + ".join(f"{v} {k}" for k, v in sorted(r["chunks"].items()))
+        busy = ", ".join(f"{s:.1f}" for _, s in r["busy"])
+        print(
+            f"| {n:,} | {r['workers']} | {r['wall']:.2f} | {base['wall'] / r['wall']:.2f}x "
+            f"| {chunks} | {busy} | {len(r['flags']):,} |"
+        )
+    same = all(r["flags"] == base["flags"] for r in results)
+    print(f"same flags in every run: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":

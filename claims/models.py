@@ -236,6 +236,25 @@ class Claim(TimestampedModel):
         indexes = [
             # Claims about one subject and predicate: the contradiction candidates of a claim.
             models.Index(fields=["subject", "predicate"], name="claims_claim_subject_pred"),
+            # A block's values in order, affirmed and negated apart: the check of one claim
+            # (detection.structured_candidates_of) reads the claims of its block whose
+            # intervals lie wholly below or above its own, or that deny it, as ranges of these,
+            # so a claim in a hot block of agreeing claims reads only its conflicting ones.
+            # An end's open/closed flag follows its value: "at 400 and open" is a range too.
+            *(
+                models.Index(
+                    fields=["subject", "predicate", "negated", *columns],
+                    name=f"claims_claim_block_{short}",
+                    condition=Q(value_type=value_type),
+                )
+                for value_type, columns, short in (
+                    ("quantity", ["quantity_low", "quantity_low_inclusive"], "qlow"),
+                    ("quantity", ["quantity_high", "quantity_high_inclusive"], "qhigh"),
+                    ("date", ["date_from"], "dfrom"),
+                    ("date", ["date_to"], "dto"),
+                    ("entity", ["value_entity"], "entity"),
+                )
+            ),
             # Review queues and the vetted facts: claims filtered by status.
             models.Index(fields=["status"], name="claims_claim_status"),
             # The sweeper's "checks requested long ago and still not done" (claims_check_overdue).

@@ -253,6 +253,9 @@ CONTRADICTION_CHECK_OVERDUE_SECONDS = env_int("CONTRADICTION_CHECK_OVERDUE_SECON
 # Claims per chunk of a full scan: what one worker holds in memory at a time.
 CONTRADICTION_SCAN_CHUNK_CLAIMS = env_int("CONTRADICTION_SCAN_CHUNK_CLAIMS", 50_000)
 CONTRADICTION_TEXT_CHUNK_CLAIMS = env_int("CONTRADICTION_TEXT_CHUNK_CLAIMS", 20_000)
+# Chunks of each kind a scan is cut into (smaller ones than the sizes above, down to 1,000
+# claims) so that workers share it: more than the workers, as chunks differ in cost.
+CONTRADICTION_SCAN_CHUNKS = env_int("CONTRADICTION_SCAN_CHUNKS", 16)
 # Chunks of a scan that has run this long are sent again (a chunk done twice changes nothing).
 CONTRADICTION_SCAN_STALE_SECONDS = env_int("CONTRADICTION_SCAN_STALE_SECONDS", 30 * 60)
 # Processes that analyse the wordings of a large import side by side (detection.WordingIndexer);

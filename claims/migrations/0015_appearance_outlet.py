@@ -19,7 +19,7 @@ def fill_outlets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0013_plain_names"),
+        ("claims", "0014_fact_documents"),
         ("sources", "0004_source_corrects"),
     ]
 

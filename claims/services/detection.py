@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import logging
 import multiprocessing
+import operator
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -67,6 +68,7 @@ from claims.services.fact_documents import fact_documents_refresh
 from claims.services.supersessions import (
     Superseding,
     supersessions_decide,
+    supersessions_lapse,
     supersessions_lapse_unseen,
     supersessions_store,
 )
@@ -521,11 +523,16 @@ def _display_rows(claim_ids: Iterable[int]) -> dict[int, dict]:
     }
 
 
-_UPSERT = """
+_UPSERT_INTO = """
 INSERT INTO claims_contradiction AS flag
     (claim_a_id, claim_b_id, kind, explanation, detected_by, status, dismissed_reason,
      fingerprint, reviewed_fingerprint, last_detected_at, created_at, updated_at)
-VALUES (%s, %s, %s, %s, %s, 'open', '', %s, '', %s, %s, %s)
+VALUES """
+_UPSERT_ROW = "(%s, %s, %s, %s, %s, 'open', '', %s, '', %s, %s, %s)"
+# Rows per upsert statement: one round trip for a check's flags (SQLite caps a statement's
+# parameters at 32,766; nine a row).
+_UPSERT_ROWS = 500
+_UPSERT_CONFLICT = """
 ON CONFLICT (claim_a_id, claim_b_id) DO UPDATE SET
     kind = excluded.kind,
     explanation = excluded.explanation,
@@ -576,7 +583,14 @@ def flags_store(found: Found, *, now: datetime.datetime) -> int:
                 (a_id, b_id, kind, explanation[:500], detector, _fingerprint(a, b), now, now, now)
             )
         with connection.cursor() as cursor:
-            cursor.executemany(_UPSERT, params)
+            for rows_of in chunked(params, _UPSERT_ROWS):
+                # One statement for many rows: each pair is in it once (found.pairs is a dict),
+                # so ON CONFLICT never meets one row twice.
+                values_sql = ", ".join([_UPSERT_ROW] * len(rows_of))
+                cursor.execute(
+                    _UPSERT_INTO + values_sql + _UPSERT_CONFLICT,
+                    [value for row in rows_of for value in row],
+                )
         written += len(params)
     return written
 
@@ -584,84 +598,195 @@ def flags_store(found: Found, *, now: datetime.datetime) -> int:
 # --- checking changed claims ------------------------------------------------------------------
 
 
-def _bound_filters(low_col: str, high_col: str, facts: Facts, negated: bool) -> Q:
-    """The claims whose value interval can conflict with facts' (the rules decide after)."""
-    low = None if facts.low[0] == -float("inf") else facts.low[0]
-    high = None if facts.high[0] == float("inf") else facts.high[0]
+# One probe's candidates are a SELECT of the claims of its block whose values can conflict with
+# it, exactly (pair_conflict still decides, and must agree): disjoint intervals among affirmed
+# claims, and the negated claims that deny the probe (or the affirmed ones a negated probe
+# denies). Each arm is a range on one column of a block's value index (claims_claim_block_*), so
+# a claim in a block of 100,000 that agree reads its few conflicting neighbours, not the block.
+# The SELECTs of every probe of a check go in one statement (UNION ALL): one round trip.
+_CANDIDATE_COLUMNS = ", ".join(FACT_COLUMNS)
+# Probes per statement: SQLite caps a compound SELECT at 500 terms.
+_PROBES_PER_STATEMENT = 200
+
+
+def _value_arms(value_type: str, facts: Facts, negated: bool) -> tuple[str, list]:
+    """The value conditions of a probe's candidates (quantities and dates), as one OR."""
+    if value_type == ValueType.QUANTITY:
+        low_col, high_col = "quantity_low", "quantity_high"
+        low_inc, high_inc = "quantity_low_inclusive", "quantity_high_inclusive"
+
+        def bound(value):
+            return value
+
+    else:
+        low_col, high_col = "date_from", "date_to"
+        low_inc = high_inc = None  # dates are whole days, both ends included
+
+        def bound(value):
+            return connection.ops.adapt_datefield_value(datetime.date.fromordinal(int(value)))
+
+    def closed(inclusive_col: str | None, want_inclusive: bool) -> str:
+        # "the other claim's end is included" (or not): without a flag column every end is.
+        if inclusive_col is None:
+            return "1 = 1" if want_inclusive else "1 = 0"
+        return inclusive_col if want_inclusive else f"NOT {inclusive_col}"
+
+    arms: list[str] = []
+    params: list = []
+    (low, low_flag), (high, high_flag) = facts.low, facts.high
+    has_low, has_high = low != -float("inf"), high != float("inf")
     if negated:
-        # Affirmed claims inside the denied interval.
-        inside = Q(negated=False)
-        if low is not None:
-            inside &= Q(**{f"{low_col}__gte": low})
-        if high is not None:
-            inside &= Q(**{f"{high_col}__lte": high})
-        return inside
-    disjoint = Q(pk__in=[])
-    if low is not None:
-        disjoint |= Q(**{f"{high_col}__lte": low})
-    if high is not None:
-        disjoint |= Q(**{f"{low_col}__gte": high})
-    # Negated claims whose denied interval holds this one.
-    containing = Q(negated=True)
-    containing &= (
-        Q(**{f"{low_col}__isnull": True}) | Q(**{f"{low_col}__lte": low})
-        if low is not None
-        else Q(**{f"{low_col}__isnull": True})
-    )
-    containing &= (
-        Q(**{f"{high_col}__isnull": True}) | Q(**{f"{high_col}__gte": high})
-        if high is not None
-        else Q(**{f"{high_col}__isnull": True})
-    )
-    return (Q(negated=False) & disjoint) | containing
+        # Affirmed claims wholly inside the denied interval: its low >= ours, its high <= ours.
+        parts, part_params = ["NOT negated"], []
+        if has_low:
+            if low_flag == 0:  # ours included: any other low at or above it
+                parts.append(f"{low_col} >= %s")
+                part_params.append(bound(low))
+            else:  # ours excluded: above it, or at it and excluded too
+                excluded = closed(low_inc, False)
+                parts.append(f"({low_col} > %s OR ({low_col} = %s AND {excluded}))")
+                part_params += [bound(low), bound(low)]
+        if has_high:
+            if high_flag == 0:
+                parts.append(f"{high_col} <= %s")
+                part_params.append(bound(high))
+            else:
+                excluded = closed(high_inc, False)
+                parts.append(f"({high_col} < %s OR ({high_col} = %s AND {excluded}))")
+                part_params += [bound(high), bound(high)]
+        return "(" + " AND ".join(parts) + ")", part_params
+    # Affirmed claims entirely below ours (their high key < our low key) ...
+    if has_low:
+        if low_flag == 1:  # ours excluded: any other high at or below it
+            arms.append(f"(NOT negated AND {high_col} <= %s)")
+            params.append(bound(low))
+        else:
+            arms.append(f"(NOT negated AND {high_col} < %s)")
+            params.append(bound(low))
+            if high_inc is not None:
+                arms.append(f"(NOT negated AND {high_col} = %s AND NOT {high_inc})")
+                params.append(bound(low))
+    # ... or entirely above it (their low key > our high key).
+    if has_high:
+        if high_flag == -1:
+            arms.append(f"(NOT negated AND {low_col} >= %s)")
+            params.append(bound(high))
+        else:
+            arms.append(f"(NOT negated AND {low_col} > %s)")
+            params.append(bound(high))
+            if low_inc is not None:
+                arms.append(f"(NOT negated AND {low_col} = %s AND NOT {low_inc})")
+                params.append(bound(high))
+    # Negated claims whose denied interval holds ours: their low key <= ours, high key >= ours.
+    parts, part_params = ["negated"], []
+    if has_low:
+        if low_flag == 1:
+            parts.append(f"({low_col} IS NULL OR {low_col} <= %s)")
+            part_params.append(bound(low))
+        else:
+            parts.append(
+                f"({low_col} IS NULL OR {low_col} < %s OR ({low_col} = %s AND "
+                f"{closed(low_inc, True)}))"
+            )
+            part_params += [bound(low), bound(low)]
+    else:
+        parts.append(f"{low_col} IS NULL")
+    if has_high:
+        if high_flag == -1:
+            parts.append(f"({high_col} IS NULL OR {high_col} >= %s)")
+            part_params.append(bound(high))
+        else:
+            parts.append(
+                f"({high_col} IS NULL OR {high_col} > %s OR ({high_col} = %s AND "
+                f"{closed(high_inc, True)}))"
+            )
+            part_params += [bound(high), bound(high)]
+    else:
+        parts.append(f"{high_col} IS NULL")
+    arms.append("(" + " AND ".join(parts) + ")")
+    params += part_params
+    return "(" + " OR ".join(arms) + ")", params
 
 
-def _to_value(column: str, key_value: float):
-    if column.startswith("date"):
-        return datetime.date.fromordinal(int(key_value))
-    return key_value
+def _candidate_select(row: tuple, rules: PredicateRules) -> tuple[str, list]:
+    """One probe's SELECT (FACT_COLUMNS and the probe's id) of its candidates."""
+    facts = facts_of(row)
+    claim_id, subject_id, predicate_id, value_type = row[:4]
+    if value_type not in STRUCTURED_TYPES:
+        raise ValueError(f"not a structured value type: {value_type!r}")
+    # The type as a literal, not a parameter: the planner matches it to the partial indexes.
+    where = ["subject_id = %s", "predicate_id = %s", f"value_type = '{value_type}'", "id <> %s"]
+    params: list = [subject_id, predicate_id, claim_id]
+    if facts.location_id:
+        where.append("(location_id IS NULL OR location_id = %s)")
+        params.append(facts.location_id)
+    if rules.time_varying:
+        holds_from, holds_to = _as_date(row[13]), _as_date(row[14])
+        adapt = connection.ops.adapt_datefield_value
+        if holds_to is not None:
+            where.append("(holds_from IS NULL OR holds_from <= %s)")
+            params.append(adapt(holds_to))
+        if holds_from is not None:
+            where.append("(holds_to IS NULL OR holds_to >= %s)")
+            params.append(adapt(holds_from))
+    if value_type == ValueType.ENTITY:
+        entity = facts.entity_id
+        same = "value_entity_id IS NULL" if entity is None else "value_entity_id = %s"
+        same_params = [] if entity is None else [entity]
+        if facts.negated:
+            where.append(f"NOT negated AND {same}")
+            params += same_params
+        else:
+            arms = [f"(negated AND {same})"]
+            arm_params = list(same_params)
+            if rules.functional:
+                # Any other entity: two ranges of the block's entity index.
+                if entity is None:
+                    arms.append("(NOT negated AND value_entity_id IS NOT NULL)")
+                else:
+                    arms.append(
+                        "(NOT negated AND (value_entity_id < %s OR value_entity_id > %s "
+                        "OR value_entity_id IS NULL))"
+                    )
+                    arm_params += [entity, entity]
+            where.append("(" + " OR ".join(arms) + ")")
+            params += arm_params
+    else:
+        sql, value_params = _value_arms(value_type, facts, facts.negated)
+        where.append(sql)
+        params += value_params
+    table = Claim._meta.db_table
+    sql = (
+        f"SELECT {_CANDIDATE_COLUMNS}, %s AS probe FROM {table} "  # noqa: S608 - fixed names
+        f"WHERE {' AND '.join(where)}"
+    )
+    return sql, [claim_id, *params]
+
+
+def structured_candidates_of(
+    probes: Iterable[tuple[tuple, PredicateRules]],
+) -> dict[int, list[tuple]]:
+    """Rows (FACT_COLUMNS) of the claims that conflict with each probe (a row of FACT_COLUMNS
+    with its predicate's rules), by probe id: one statement for up to _PROBES_PER_STATEMENT
+    probes, exact (pair_conflict agrees on every row)."""
+    out: dict[int, list[tuple]] = defaultdict(list)
+    for chunk in chunked(list(probes), _PROBES_PER_STATEMENT):
+        selects, params = [], []
+        for row, rules in chunk:
+            sql, select_params = _candidate_select(row, rules)
+            selects.append(sql)
+            params += select_params
+            out[row[0]]  # noqa: B018 - every probe gets its (maybe empty) list
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            for candidate in cursor.fetchall():
+                out[candidate[-1]].append(candidate[:-1])
+    return out
 
 
 def structured_candidates(row: tuple, rules: PredicateRules) -> list[tuple]:
-    """Rows of the claims of row's subject and predicate whose values can conflict with it."""
-    facts = facts_of(row)
-    claim_id, subject_id, predicate_id, value_type = row[:4]
-    query = Claim.objects.filter(
-        subject_id=subject_id, predicate_id=predicate_id, value_type=value_type
-    ).exclude(pk=claim_id)
-    if facts.location_id:
-        query = query.filter(Q(location__isnull=True) | Q(location_id=facts.location_id))
-    if rules.time_varying:
-        holds_from, holds_to = _as_date(row[13]), _as_date(row[14])
-        if holds_to is not None:
-            query = query.filter(Q(holds_from__isnull=True) | Q(holds_from__lte=holds_to))
-        if holds_from is not None:
-            query = query.filter(Q(holds_to__isnull=True) | Q(holds_to__gte=holds_from))
-    if value_type == ValueType.ENTITY:
-        entity = facts.entity_id
-        if facts.negated:
-            query = query.filter(negated=False, value_entity_id=entity)
-        else:
-            conflicting = Q(negated=True, value_entity_id=entity)
-            if rules.functional:
-                conflicting |= Q(negated=False) & ~Q(value_entity_id=entity)
-            query = query.filter(conflicting)
-    else:
-        low_col, high_col = (
-            ("quantity_low", "quantity_high")
-            if value_type == ValueType.QUANTITY
-            else ("date_from", "date_to")
-        )
-        converted = facts._replace(
-            low=(_to_value(low_col, facts.low[0]), 0)
-            if facts.low[0] > -float("inf")
-            else facts.low,
-            high=(_to_value(high_col, facts.high[0]), 0)
-            if facts.high[0] < float("inf")
-            else facts.high,
-        )
-        query = query.filter(_bound_filters(low_col, high_col, converted, facts.negated))
-    return list(query.values_list(*FACT_COLUMNS))
+    """Rows of the claims of row's subject and predicate whose values conflict with it."""
+    return structured_candidates_of([(row, rules)])[row[0]]
 
 
 def _frequencies(terms: Collection[str]) -> dict[str, int]:
@@ -844,27 +969,43 @@ def text_candidates_check(found: Found, claim_ids: Collection[int]) -> None:
         _text_batch(found, {i: probes[i] for i in batch}, frequencies, pairs_once=False)
 
 
+# The claim rows a check reads: what the rules read, its mark, and its predicate's rules.
+_CHECK_COLUMNS = (
+    *FACT_COLUMNS,
+    "check_requested_at",
+    "predicate__value_type",
+    "predicate__functional",
+    "predicate__time_varying",
+)
+
+
 def claims_check(*, claim_ids: Collection[int]) -> Found:
     """Check each claim against its candidates, store what is found, withdraw the open flags of
     these claims that no longer hold, and clear their check marks. Safe to run twice and
-    concurrently: flags are upserted, and a mark is cleared only if no newer change set it."""
+    concurrently: flags are upserted, and a mark is cleared only if no newer change set it.
+
+    Round trips, whatever the size of the claims' blocks: the claims with their predicates'
+    rules (one query), their structured candidates (one statement), the wording candidates
+    (text_candidates_check), and in one transaction the flags found (one upsert per 100), the
+    flags and supersessions no longer found (one query) and the marks (one update)."""
     started = timezone.now()
     found = Found()
-    rows = list(
-        filter_in(Claim.objects.values_list(*FACT_COLUMNS, "check_requested_at"), "id", claim_ids)
-    )
-    marks = {row[0]: row[-1] for row in rows}
+    rows = list(filter_in(Claim.objects.values_list(*_CHECK_COLUMNS), "id", claim_ids))
+    marks = {row[0]: row[15] for row in rows}
     found.claims = len(rows)
-    structured = [row[:-1] for row in rows if row[1] and row[2] and row[3] in STRUCTURED_TYPES]
-    rules = predicate_rules({row[2] for row in structured})
-    for row in structured:
-        predicate_rule = rules.get(row[2])
-        if predicate_rule is None or predicate_rule.value_type != row[3]:
-            continue
+    probes = [
+        # The predicate's rules are read fresh with the claim: an editor may have made it
+        # time-varying since.
+        (row[:15], PredicateRules(row[16], row[17], row[18]))
+        for row in rows
+        if row[1] and row[2] and row[3] in STRUCTURED_TYPES and row[16] == row[3]
+    ]
+    candidates = structured_candidates_of(probes)
+    for row, rules in probes:
         mine = facts_of(row)
-        for other in structured_candidates(row, predicate_rule):
+        for other in candidates[mine.id]:
             found.compared += 1
-            kind = pair_conflict(mine, facts_of(other), predicate_rule)
+            kind = pair_conflict(mine, facts_of(other), rules)
             if kind:
                 found.add(mine.id, other[0], kind, STRUCTURED_DETECTOR)
     text_candidates_check(found, list(marks))
@@ -876,15 +1017,22 @@ def claims_check(*, claim_ids: Collection[int]) -> Found:
         shown = {*marks, *_found_claims(found), *_related_claims(list(marks))}
         flags_store(found, now=started)
         supersessions_store(found, now=started)
-        _withdraw_unseen(claim_ids=list(marks), since=started)
-        supersessions_lapse_unseen(claim_ids=list(marks), since=started)
+        flag_ids, supersession_ids = _unseen_records(claim_ids=list(marks), since=started)
+        if flag_ids:
+            # Open flags nobody reviewed whose claims no longer contradict; reviewed flags are
+            # kept as records. Deleted through the ORM, so that their history records it.
+            Contradiction.objects.filter(
+                id__in=flag_ids, status=ContradictionStatus.OPEN, last_detected_at__lt=started
+            ).delete()
+        if supersession_ids:
+            supersessions_lapse(ids=supersession_ids)
         fact_documents_refresh(claim_ids=shown)
-        for claim_id, mark in marks.items():
-            if mark is not None:
-                # Compare-and-set: a change that came in during the check keeps its mark.
-                Claim.objects.filter(id=claim_id, check_requested_at=mark).update(
-                    check_requested_at=None
-                )
+        marked = [Q(id=claim_id, check_requested_at=m) for claim_id, m in marks.items() if m]
+        for chunk in chunked(marked, 200):
+            # Compare-and-set: a change that came in during the check keeps its mark.
+            Claim.objects.filter(functools.reduce(operator.or_, chunk)).update(
+                check_requested_at=None
+            )
     return found
 
 
@@ -907,17 +1055,45 @@ def _related_claims(claim_ids: list[int]) -> set[int]:
     return related
 
 
-def _withdraw_unseen(*, claim_ids: list[int], since: datetime.datetime) -> int:
-    """Remove the open flags of these claims that this check did not find again: nobody has
-    reviewed them, and their claims no longer contradict. Reviewed flags are kept as records."""
-    removed = 0
-    for chunk in chunked(claim_ids):
-        removed += Contradiction.objects.filter(
-            Q(claim_a_id__in=chunk) | Q(claim_b_id__in=chunk),
-            status=ContradictionStatus.OPEN,
-            last_detected_at__lt=since,
-        ).delete()[0]
-    return removed
+def _in_list(column: str, values: list) -> tuple[str, list]:
+    """`column IN values` for a raw statement: one array parameter on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _unseen_records(*, claim_ids: list[int], since: datetime.datetime) -> tuple[list, list]:
+    """The open flags and active supersessions of these claims not found again since `since`
+    (ids of each), in one statement."""
+    flag_ids, supersession_ids = [], []
+    moment = connection.ops.adapt_datetimefield_value(since)
+    flags, supersessions = Contradiction._meta.db_table, Supersession._meta.db_table
+    for chunk in chunked(claim_ids, 200):
+        a_in, a_params = _in_list("claim_a_id", list(chunk))
+        b_in, b_params = _in_list("claim_b_id", list(chunk))
+        newer_in, newer_params = _in_list("newer_id", list(chunk))
+        older_in, older_params = _in_list("older_id", list(chunk))
+        sql = (
+            f"SELECT 0, id FROM {flags} WHERE ({a_in} OR {b_in}) "  # noqa: S608 - fixed names
+            f"AND status = %s AND last_detected_at < %s "
+            f"UNION ALL SELECT 1, id FROM {supersessions} WHERE ({newer_in} OR {older_in}) "
+            f"AND status = %s AND last_detected_at < %s"
+        )
+        params = [
+            *a_params,
+            *b_params,
+            ContradictionStatus.OPEN.value,
+            moment,
+            *newer_params,
+            *older_params,
+            SupersessionStatus.ACTIVE.value,
+            moment,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for which, record_id in cursor.fetchall():
+                (supersession_ids if which else flag_ids).append(record_id)
+    return flag_ids, supersession_ids
 
 
 def claims_check_overdue(*, older_than: datetime.timedelta) -> list[int]:
@@ -939,9 +1115,25 @@ def scan_request(*, requested_by: str) -> ContradictionScan:
     return ContradictionScan.objects.create(requested_by=requested_by[:100])
 
 
+# A chunk holds at least this many claims unless the setting says fewer: below it, the cost of
+# a task (its queries, the wordings' term frequencies) outweighs what sharing gains.
+SCAN_CHUNK_FLOOR = 1000
+
+
+def chunk_target(total: int, most: int) -> int:
+    """Claims per chunk: at most `most` (the setting: what one worker holds in memory), and
+    small enough that the scan has CONTRADICTION_SCAN_CHUNKS chunks of the kind for workers to
+    share, but not below SCAN_CHUNK_FLOOR."""
+    wanted = -(-total // max(1, settings.CONTRADICTION_SCAN_CHUNKS))
+    return max(1, min(most, max(SCAN_CHUNK_FLOOR, wanted)))
+
+
 def _plan_chunks(scan: ContradictionScan) -> list[ContradictionScanChunk]:
-    chunks = []
-    counts = (
+    """Cut the scan into chunks any worker can take: wordings by id range, structured claims by
+    subject range (a subject's blocks are never split, so the hottest subject is the smallest
+    share of structured work). The wording chunks come first, highest ids first: each compares
+    its wordings with those of lower ids, so they cost the most and are best started early."""
+    counts = list(
         Claim.objects.filter(
             subject__isnull=False, predicate__isnull=False, value_type__in=STRUCTURED_TYPES
         )
@@ -949,20 +1141,23 @@ def _plan_chunks(scan: ContradictionScan) -> list[ContradictionScanChunk]:
         .annotate(n=Count("id"))
         .order_by("subject_id")
     )
+    target = chunk_target(sum(n for _, n in counts), settings.CONTRADICTION_SCAN_CHUNK_CLAIMS)
+    structured = []
     first, size, last = None, 0, None
     for subject_id, n in counts:
         if first is None:
             first = subject_id
         size += n
         last = subject_id
-        if size >= settings.CONTRADICTION_SCAN_CHUNK_CLAIMS:
-            chunks.append((ScanChunkKind.STRUCTURED, first, last))
+        if size >= target:
+            structured.append((ScanChunkKind.STRUCTURED, first, last))
             first, size = None, 0
     if first is not None:
-        chunks.append((ScanChunkKind.STRUCTURED, first, last))
-    text_ids = Claim.objects.filter(_text_only()).order_by("id").values_list("id", flat=True)
-    for batch in chunked(list(text_ids), settings.CONTRADICTION_TEXT_CHUNK_CLAIMS):
-        chunks.append((ScanChunkKind.TEXT, batch[0], batch[-1]))
+        structured.append((ScanChunkKind.STRUCTURED, first, last))
+    text_ids = list(Claim.objects.filter(_text_only()).order_by("id").values_list("id", flat=True))
+    text_target = chunk_target(len(text_ids), settings.CONTRADICTION_TEXT_CHUNK_CLAIMS)
+    text = [(ScanChunkKind.TEXT, batch[0], batch[-1]) for batch in chunked(text_ids, text_target)]
+    chunks = [*reversed(text), *structured]
     return [
         ContradictionScanChunk(scan=scan, number=n, kind=kind, first_id=lo, last_id=hi)
         for n, (kind, lo, hi) in enumerate(chunks)

@@ -416,6 +416,12 @@ def supersessions_lapse_unseen(
             ids += query.filter(Q(newer_id__in=chunk) | Q(older_id__in=chunk)).values_list(
                 "id", flat=True
             )
+    return supersessions_lapse(ids=ids)
+
+
+def supersessions_lapse(*, ids: Collection[int]) -> int:
+    """Mark these active records lapsed (found no longer), with the change in their history."""
+    ids = sorted(set(ids))
     if not ids:
         return 0
     for chunk in chunked(ids):

@@ -5,6 +5,7 @@ import copy
 import datetime
 import io
 import json
+import random
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from claims.core import text_compare
+from claims.core.contradictions import pair_conflict
 from claims.models import (
     Claim,
     ClaimStatus,
@@ -29,6 +31,7 @@ from claims.services.claims import (
 )
 from claims.services.claimsets import import_claimset
 from sources.models import Entity
+from tests.factories import ClaimFactory, EntityFactory, PredicateFactory, TextClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -912,3 +915,156 @@ def test_contradiction_report_as_csv_and_html():
     html = out.getvalue()
     assert "<h3>Battle of Sirte — fighters who escaped</h3>" in html
     assert "Fewer than 100 fighters escaped." in html
+
+
+# --- the check's candidate statement is exact -------------------------------------------------
+
+
+def _random_block_claims(rng, predicate, subject, locations, entities, n):
+    """Claims of one block with values and times drawn from a few points, so that ends meet
+    often: open and closed ends, missing ends, negations, locations, times held."""
+    points = [1.0, 2.0, 3.0, 4.0]
+    days = [datetime.date(2015, 1, d) for d in (1, 2, 3, 4)]
+    made = []
+    for i in range(n):
+        fields = {
+            "key": f"r{predicate.pk}-{i}",
+            "text": f"Random claim {predicate.pk}-{i}.",
+            "subject": subject,
+            "predicate": predicate,
+            "value_type": predicate.value_type,
+            "value_as_written": "",
+            "quantity_low": None,
+            "quantity_given_low": None,
+            "quantity_given_unit": "",
+            "negated": rng.random() < 0.25,
+            "location": rng.choice([None, None, *locations]),
+        }
+        if rng.random() < 0.7:
+            fields["holds_from"] = rng.choice(days)
+        if rng.random() < 0.7:
+            fields["holds_to"] = max(rng.choice(days), fields.get("holds_from") or days[0])
+        if predicate.value_type == "quantity":
+            low, high = sorted(
+                rng.sample(points, 2) if rng.random() < 0.7 else [rng.choice(points)] * 2
+            )
+            if rng.random() < 0.2:
+                low = None
+            elif rng.random() < 0.2 and low is not None:
+                high = None
+            fields.update(
+                quantity_low=low,
+                quantity_high=high,
+                quantity_low_inclusive=rng.random() < 0.6,
+                quantity_high_inclusive=rng.random() < 0.6,
+            )
+        elif predicate.value_type == "date":
+            low, high = sorted(
+                rng.sample(days, 2) if rng.random() < 0.7 else [rng.choice(days)] * 2
+            )
+            if rng.random() < 0.2:
+                low = None
+            elif rng.random() < 0.2:
+                high = None
+            fields.update(
+                date_from=low,
+                date_to=high,
+                date_from_precision="day" if low else "",
+                date_to_precision="day" if high else "",
+            )
+        else:
+            fields["value_entity"] = rng.choice(entities)
+        made.append(ClaimFactory.build(**fields))
+    Claim.objects.bulk_create(made)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_check_reads_exactly_the_claims_that_conflict(seed):
+    """The candidate statement's conditions mirror the rules at every end (open, closed,
+    missing, touching), for negations, locations and times held: what it reads is what
+    pair_conflict flags, no more (a block of agreeing claims costs nothing) and no less."""
+    rng = random.Random(seed)  # noqa: S311 - a reproducible draw, not a secret
+    subject = EntityFactory()
+    locations = [EntityFactory(), EntityFactory()]
+    entities = [EntityFactory(), EntityFactory(), EntityFactory()]
+    predicates = [
+        PredicateFactory(value_type="quantity"),
+        PredicateFactory(value_type="quantity", unit="", time_varying=True),
+        PredicateFactory(value_type="date", unit=""),
+        PredicateFactory(value_type="entity", unit="", functional=True, time_varying=True),
+        PredicateFactory(value_type="entity", unit=""),
+    ]
+    for predicate in predicates:
+        _random_block_claims(rng, predicate, subject, locations, entities, 40)
+    rows = list(
+        Claim.objects.filter(subject=subject).order_by("id").values_list(*detection.FACT_COLUMNS)
+    )
+    rules = detection.predicate_rules({row[2] for row in rows})
+    probes = [(row, rules[row[2]]) for row in rows]
+    candidates = detection.structured_candidates_of(probes)
+    flagged_pairs = 0
+    for row, rule in probes:
+        mine = detection.facts_of(row)
+        expected = {
+            other[0]
+            for other in rows
+            if other[0] != row[0]
+            and other[2] == row[2]
+            and pair_conflict(mine, detection.facts_of(other), rule)
+        }
+        assert {c[0] for c in candidates[row[0]]} == expected, row
+        flagged_pairs += len(expected)
+    assert flagged_pairs > 100  # the draw has conflicts of every kind to get right
+
+
+def test_a_scan_is_cut_into_chunks_workers_can_share(settings, monkeypatch):
+    """Each kind is cut into CONTRADICTION_SCAN_CHUNKS chunks (not below the floor) even when
+    the per-chunk sizes would allow one, a hot subject is a chunk of its own, and the wording
+    chunks, the costliest, come first, highest ids first."""
+    settings.CONTRADICTION_SCAN_CHUNKS = 4
+    monkeypatch.setattr(detection, "SCAN_CHUNK_FLOOR", 1)
+    predicate = PredicateFactory()
+    hot, *others = (EntityFactory() for _ in range(5))
+    for subject, n in ((hot, 8), *((s, 2) for s in others)):
+        for _ in range(n):
+            ClaimFactory(subject=subject, predicate=predicate)
+    texts = [TextClaimFactory().pk for _ in range(12)]
+    scan = detection.scan_request(requested_by="test")
+    chunks = detection._plan_chunks(scan)
+    kinds = [c.kind for c in chunks]
+    assert kinds == ["text"] * 4 + ["structured"] * 3
+    assert [(c.first_id, c.last_id) for c in chunks[:4]] == [
+        (texts[9], texts[11]),
+        (texts[6], texts[8]),
+        (texts[3], texts[5]),
+        (texts[0], texts[2]),
+    ]
+    subjects = sorted(s.pk for s in (hot, *others))
+    assert [(c.first_id, c.last_id) for c in chunks[4:]] == [
+        (subjects[0], subjects[0]),  # the hot subject (created first): 8 claims, alone
+        (subjects[1], subjects[2]),
+        (subjects[3], subjects[4]),
+    ]
+
+
+def test_a_scan_in_many_chunks_finds_what_one_chunk_finds(settings, monkeypatch):
+    claims = [
+        claim(
+            f"q{i}",
+            f"About {500 + i} fighters escaped.",
+            "battle",
+            "escaped",
+            quantity(f"{500 + i}"),
+        )
+        for i in range(6)
+    ]
+    claims += [claim(f"t{i}", f"The bombing killed {40 + i} people in Sirte.") for i in range(6)]
+    load(*claims)
+    one = {(f.claim_a_id, f.claim_b_id, f.kind) for f in Contradiction.objects.all()}
+    assert one
+    Contradiction.objects.all().delete()
+    settings.CONTRADICTION_SCAN_CHUNKS = 6
+    monkeypatch.setattr(detection, "SCAN_CHUNK_FLOOR", 1)
+    report = detection.scan_run_here(requested_by="test")
+    assert report.scan.chunks_total > 2
+    assert {(f.claim_a_id, f.claim_b_id, f.kind) for f in Contradiction.objects.all()} == one
