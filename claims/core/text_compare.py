@@ -38,7 +38,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -74,10 +74,13 @@ __all__ = [
     "from_digest",
     "PAIR_INDEX_MAX_TERMS",
     "Probe",
+    "SetJoin",
     "index_keys",
     "pair_key",
+    "prefix_length",
     "probe_terms",
     "probes",
+    "required_overlap",
     "similarity",
     "size_window",
     "terms",
@@ -1180,6 +1183,96 @@ def probes(
         bottom = max(low, PAIR_INDEX_MAX_TERMS + 1)
         found += [Probe(term, bottom, high) for term in probe_terms(terms, frequency, threshold)]
     return found
+
+
+def prefix_length(size: int, threshold: float = SIMILARITY_THRESHOLD) -> int:
+    """How many of a set's first terms (in a join's order, SetJoin) any near-identical set must
+    share one of: |X| - m + 1 with m = ceil(t|X|/(2-t)), the overlap every near-identical Y has
+    with X (probe_terms). If X and Y share c >= m terms, the first of them in the order, w, has
+    at most |X| - c terms of X before it (none of them in Y), so it lies within the first
+    |X| - m + 1 of X, and likewise of Y: both prefixes hold w. m is rounded down by a hair
+    against float error (a longer prefix is safe)."""
+    if size <= 0:
+        return 0
+    shared = max(1, math.ceil(threshold * size / (2 - threshold) - 1e-9))
+    return min(size, size - shared + 1)
+
+
+def required_overlap(size_a: int, size_b: int, threshold: float = SIMILARITY_THRESHOLD) -> int:
+    """The fewest shared terms with which sets of these sizes reach the threshold:
+    2c/(|A|+|B|) >= t means c >= t(|A|+|B|)/2 (rounded down by a hair: a lower bound is safe)."""
+    return max(1, math.ceil(threshold * (size_a + size_b) / 2 - 1e-9))
+
+
+class SetJoin:
+    """The near-identical pairs among distinct term sets, found by prefix filtering.
+
+    An exact set-similarity join (All-Pairs, PPJoin): the terms are put in one order for the
+    whole join, rarest first (the number of sets holding a term, ties broken by the term);
+    each set is indexed by its first prefix_length() terms only; a set X looks up its own
+    prefix and meets exactly the sets Y whose prefix shares a term with it, which includes every
+    Y near-identical to X (prefix_length). Candidates are narrowed before any intersection:
+    Y's size must lie in size_window(|X|), and at the first term they share, w at positions i
+    of X and j of Y, every shared term lies at or after w in both, so they share at most
+    1 + min(|X|-i-1, |Y|-j-1) terms (positional filtering, PPJoin); below required_overlap()
+    Y is dropped. The rest are decided by similarity() itself, so the pairs are exactly those
+    at or above the threshold.
+
+    Any fixed order would be exact; rarity makes the prefixes' posting lists short: a term
+    held by most sets lands in the prefix of only the sets made of common terms.
+    """
+
+    def __init__(
+        self, sets: Sequence[frozenset[str]], threshold: float = SIMILARITY_THRESHOLD
+    ) -> None:
+        if not 0 < threshold <= 1:
+            raise ValueError(f"a set join needs a threshold in (0, 1], not {threshold!r}")
+        self.sets = sets
+        self.threshold = threshold
+        frequency: dict[str, int] = {}
+        for terms_of_set in sets:
+            for term in terms_of_set:
+                frequency[term] = frequency.get(term, 0) + 1
+        rank = {
+            term: position
+            for position, term in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))
+        }
+        self.ranked = [sorted(rank[term] for term in terms_of_set) for terms_of_set in sets]
+        index: dict[int, list[tuple[int, int, int]]] = {}
+        for number, ranks in enumerate(self.ranked):
+            size = len(ranks)
+            for position in range(prefix_length(size, threshold)):
+                index.setdefault(ranks[position], []).append((number, position, size))
+        self.index = index
+        self.candidates = 0  # pairs of sets decided by similarity(), for the record
+
+    def similar(self, number: int) -> list[int]:
+        """The other sets near-identical to sets[number] (their numbers, in no set order)."""
+        x = self.ranked[number]
+        size = len(x)
+        if not size:
+            return []
+        threshold = self.threshold
+        low, high = size_window(size, threshold)
+        sets = self.sets
+        mine = sets[number]
+        seen = {number}
+        found = []
+        for position in range(prefix_length(size, threshold)):
+            for other, other_position, other_size in self.index.get(x[position], ()):
+                if other in seen:
+                    continue
+                # Met first here, at the first term they share (see the class docstring).
+                seen.add(other)
+                if not low <= other_size <= high:
+                    continue
+                bound = 1 + min(size - position - 1, other_size - other_position - 1)
+                if bound < required_overlap(size, other_size, threshold):
+                    continue
+                self.candidates += 1
+                if similarity(mine, sets[other]) >= threshold:
+                    found.append(other)
+        return found
 
 
 # --- comparison ----------------------------------------------------------------------------------

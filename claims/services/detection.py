@@ -624,8 +624,6 @@ def _text_batch(
     found: Found,
     probes: dict[int, _Wording],
     frequencies: _TermFrequencies,
-    *,
-    pairs_once: bool,
 ) -> None:
     """Compare the wording of each probe with the wordings that may be near-identical to it.
 
@@ -633,10 +631,9 @@ def _text_batch(
     of the probe's look-ups (text_compare.probes: pairs of its terms and its rarest terms, under
     one of which any near-identical wording is listed) with a number of terms in the look-up's
     range, and text-only ones only for a structured probe (two structured claims are compared
-    by value alone, spec: "Contradictions"). With pairs_once (a scan, where every text-only
-    claim is a probe) a pair of text-only claims is compared from its higher id only.
-    Decisions are taken on stored digests; only the pairs in conflict are read again, to be
-    explained.
+    by value alone, spec: "Contradictions"). The incremental check's way (claims_check); the
+    scan joins every wording at once instead (_text_chunk). Decisions are taken on stored
+    digests; only the pairs in conflict are read again, to be explained.
     """
     probes = {claim_id: w for claim_id, w in probes.items() if w.terms and w.digest}
     if not probes:
@@ -669,11 +666,7 @@ def _text_batch(
         candidates = set()
         for lookup in probe_lookups:
             for claim_id, size, text_only in postings[lookup.key]:
-                if (
-                    lookup.low <= size <= lookup.high
-                    and (text_only or not probe.structured)
-                    and not (pairs_once and text_only and claim_id >= probe_id)
-                ):
+                if lookup.low <= size <= lookup.high and (text_only or not probe.structured):
                     candidates.add(claim_id)
         candidates.discard(probe_id)
         candidates_of[probe_id] = candidates
@@ -728,7 +721,7 @@ def text_candidates_check(found: Found, claim_ids: Collection[int]) -> None:
     probes = _wordings(claim_ids)
     frequencies = _TermFrequencies()
     for batch in chunked(sorted(probes), TEXT_BATCH):
-        _text_batch(found, {i: probes[i] for i in batch}, frequencies, pairs_once=False)
+        _text_batch(found, {i: probes[i] for i in batch}, frequencies)
 
 
 def claims_check(*, claim_ids: Collection[int]) -> Found:
@@ -915,16 +908,114 @@ def _structured_chunk(chunk: ContradictionScanChunk, found: Found) -> None:
             found.add(a, b, kind, STRUCTURED_DETECTOR)
 
 
+@dataclass
+class _DigestClass:
+    """The claims of one wording group with one digest: conflicting() decides them alike."""
+
+    digest: str
+    text_only: list[int] = field(default_factory=list)  # ids, ascending
+    structured: list[int] = field(default_factory=list)
+    signature: text_compare.TextSignature | None = None
+
+
+@dataclass
+class _WordingGroup:
+    """The claims whose wordings have one term set, split by digest."""
+
+    joined: str
+    classes: dict[str, _DigestClass] = field(default_factory=dict)
+
+
+def _wording_groups() -> tuple[list[_WordingGroup], list[tuple[int, bool]]]:
+    """Every stored wording, grouped by term set, in one pass over the claims; and (id,
+    structured) of every claim whose wording has no terms (counted, never compared)."""
+    groups: dict[str, _WordingGroup] = {}
+    empty: list[tuple[int, bool]] = []
+    table = Claim._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, subject_id, predicate_id, value_type, wording_terms, wording_digest "  # noqa: S608
+            f"FROM {table} ORDER BY id"
+        )
+        while rows := cursor.fetchmany(20_000):
+            for claim_id, subject_id, predicate_id, value_type, joined, digest in rows:
+                structured = is_structured(subject_id, predicate_id, value_type)
+                if not joined or not digest:
+                    empty.append((claim_id, structured))
+                    continue
+                group = groups.get(joined)
+                if group is None:
+                    group = groups[joined] = _WordingGroup(joined)
+                kind = group.classes.get(digest)
+                if kind is None:
+                    kind = group.classes[digest] = _DigestClass(digest)
+                (kind.structured if structured else kind.text_only).append(claim_id)
+    return list(groups.values()), empty
+
+
 def _text_chunk(chunk: ContradictionScanChunk, found: Found) -> None:
-    probe_ids = list(
-        Claim.objects.filter(_text_only(), id__gte=chunk.first_id, id__lte=chunk.last_id)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    found.claims += len(probe_ids)
-    frequencies = _TermFrequencies()
-    for batch in chunked(probe_ids, TEXT_BATCH):
-        _text_batch(found, _wordings(batch), frequencies, pairs_once=True)
+    """Compare the wordings of the chunk's text-only claims with every wording that may be
+    near-identical to theirs.
+
+    Wordings are grouped by term set (a template said 10,000 times is one group), and the
+    groups are joined by text_compare.SetJoin: exact prefix filtering over the distinct term
+    sets, rarest terms first. Within a pair of near-identical groups (a group and itself
+    included) the claims are decided per distinct digest, as conflicting() reads nothing else;
+    the claims of a pair of digests in conflict are all flagged. A text-only claim is compared
+    with structured ones and with text-only ones of lower id (so a pair of text-only claims is
+    compared once in a scan); two structured claims are compared by value alone (spec:
+    "Contradictions"). Only the pairs in conflict are read again, to be explained.
+    """
+    first, last = chunk.first_id, chunk.last_id
+    groups, empty = _wording_groups()
+    found.claims += sum(1 for i, structured in empty if not structured and first <= i <= last)
+    sets = [frozenset(group.joined.split(TERM_SEPARATOR)) for group in groups]
+    probes = [
+        number
+        for number, group in enumerate(groups)
+        if any(
+            first <= claim_id <= last
+            for kind in group.classes.values()
+            for claim_id in kind.text_only
+        )
+    ]
+    if not probes:
+        return
+    join = text_compare.SetJoin(sets)
+
+    def signature(group: int, kind: _DigestClass) -> text_compare.TextSignature:
+        if kind.signature is None:
+            kind.signature = text_compare.from_digest(sets[group], kind.digest)
+        return kind.signature
+
+    in_conflict = []
+    for number in probes:
+        mine = [
+            (kind, [i for i in kind.text_only if first <= i <= last])
+            for kind in groups[number].classes.values()
+        ]
+        mine = [(kind, ids) for kind, ids in mine if ids]
+        found.claims += sum(len(ids) for _, ids in mine)
+        for other in [number, *join.similar(number)]:
+            for kind, ids in mine:
+                for theirs in groups[other].classes.values():
+                    # Whether any claim of theirs is to be compared with one of ours here.
+                    if not theirs.structured and not (
+                        theirs.text_only and theirs.text_only[0] < ids[-1]
+                    ):
+                        continue
+                    found.compared += 1
+                    if not text_compare.conflicting(
+                        signature(number, kind), signature(other, theirs)
+                    ):
+                        continue
+                    for a in ids:
+                        in_conflict += [(a, b) for b in theirs.structured]
+                        for b in theirs.text_only:
+                            if b >= a:
+                                break
+                            in_conflict.append((a, b))
+    _explain_wordings(found, in_conflict)
 
 
 def scan_run_chunk(*, chunk_id: int) -> bool:
