@@ -32,6 +32,7 @@ Plain Python with no Django imports, like claims.values.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import json
@@ -1209,21 +1210,26 @@ class SetJoin:
 
     An exact set-similarity join (All-Pairs, PPJoin): the terms are put in one order for the
     whole join, rarest first (the number of sets holding a term, ties broken by the term);
-    each set is indexed by its first prefix_length() terms only; a set X looks up its own
-    prefix and meets exactly the sets Y whose prefix shares a term with it, which includes every
-    Y near-identical to X (prefix_length). Candidates are narrowed before any intersection:
-    Y's size must lie in size_window(|X|), and at the first term they share, w at positions i
-    of X and j of Y, every shared term lies at or after w in both, so they share at most
-    1 + min(|X|-i-1, |Y|-j-1) terms (positional filtering, PPJoin); below required_overlap()
-    Y is dropped. The rest are decided by similarity() itself, so the pairs are exactly those
-    at or above the threshold.
+    the indexed sets (all, or those given) are indexed by their first prefix_length() terms
+    only; a set X looks up its own prefix and meets exactly the indexed sets Y whose prefix
+    shares a term with it, which includes every Y near-identical to X (prefix_length).
+    Candidates are narrowed before any intersection: Y's size must lie in size_window(|X|)
+    (the posting lists are sorted by size and cut by bisection), and at the first term they
+    share, w at positions i of X and j of Y, every shared term lies at or after w in both, so
+    they share at most 1 + min(|X|-i-1, |Y|-j-1) terms (positional filtering, PPJoin); below
+    required_overlap() Y is dropped. The rest are decided by similarity() itself, so the
+    pairs are exactly those at or above the threshold.
 
     Any fixed order would be exact; rarity makes the prefixes' posting lists short: a term
     held by most sets lands in the prefix of only the sets made of common terms.
     """
 
     def __init__(
-        self, sets: Sequence[frozenset[str]], threshold: float = SIMILARITY_THRESHOLD
+        self,
+        sets: Sequence[frozenset[str]],
+        threshold: float = SIMILARITY_THRESHOLD,
+        *,
+        indexed: Iterable[int] | None = None,
     ) -> None:
         if not 0 < threshold <= 1:
             raise ValueError(f"a set join needs a threshold in (0, 1], not {threshold!r}")
@@ -1233,22 +1239,27 @@ class SetJoin:
         for terms_of_set in sets:
             for term in terms_of_set:
                 frequency[term] = frequency.get(term, 0) + 1
-        rank = {
+        self.rank = {
             term: position
             for position, term in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))
         }
-        self.ranked = [sorted(rank[term] for term in terms_of_set) for terms_of_set in sets]
-        index: dict[int, list[tuple[int, int, int]]] = {}
-        for number, ranks in enumerate(self.ranked):
+        postings: dict[int, list[tuple[int, int, int]]] = {}
+        for number in range(len(sets)) if indexed is None else indexed:
+            ranks = self._ranks(number)
             size = len(ranks)
             for position in range(prefix_length(size, threshold)):
-                index.setdefault(ranks[position], []).append((number, position, size))
-        self.index = index
+                postings.setdefault(ranks[position], []).append((size, number, position))
+        # Sorted by size, so that a look-up reads only the sizes in its window.
+        self.index = {rank: sorted(entries) for rank, entries in postings.items()}
         self.candidates = 0  # pairs of sets decided by similarity(), for the record
 
+    def _ranks(self, number: int) -> list[int]:
+        rank = self.rank
+        return sorted(rank[term] for term in self.sets[number])
+
     def similar(self, number: int) -> list[int]:
-        """The other sets near-identical to sets[number] (their numbers, in no set order)."""
-        x = self.ranked[number]
+        """The indexed sets, other than sets[number], near-identical to it (in no order)."""
+        x = self._ranks(number)
         size = len(x)
         if not size:
             return []
@@ -1256,18 +1267,30 @@ class SetJoin:
         low, high = size_window(size, threshold)
         sets = self.sets
         mine = sets[number]
+        # The shared terms each size of Y needs, less one: Y's terms from its position of the
+        # first shared one on must number at least that many more.
+        needed = {
+            other_size: required_overlap(size, other_size, threshold) - 1
+            for other_size in range(low, high + 1)
+        }
         seen = {number}
         found = []
+        index = self.index
         for position in range(prefix_length(size, threshold)):
-            for other, other_position, other_size in self.index.get(x[position], ()):
+            entries = index.get(x[position])
+            if not entries:
+                continue
+            left = size - position - 1  # X's terms after this one
+            for k in range(bisect.bisect_left(entries, (low,)), len(entries)):
+                other_size, other, other_position = entries[k]
+                if other_size > high:
+                    break
                 if other in seen:
                     continue
                 # Met first here, at the first term they share (see the class docstring).
                 seen.add(other)
-                if not low <= other_size <= high:
-                    continue
-                bound = 1 + min(size - position - 1, other_size - other_position - 1)
-                if bound < required_overlap(size, other_size, threshold):
+                need = needed[other_size]
+                if left < need or other_size - other_position - 1 < need:
                     continue
                 self.candidates += 1
                 if similarity(mine, sets[other]) >= threshold:

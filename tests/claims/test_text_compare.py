@@ -758,6 +758,25 @@ def test_set_join_agrees_with_brute_force_on_random_sets_with_skewed_terms(seed)
     assert _joined(sets, SIMILARITY_THRESHOLD) == expected
 
 
+def test_set_join_of_indexed_sets_finds_every_set_near_identical_to_them():
+    # The scan indexes the term sets of text-only wordings only and looks up every set.
+    rng = random.Random(11)  # noqa: S311 (test data)
+    universe = [f"w{n}" for n in range(40)]
+    weights = [1 / (rank + 1) for rank in range(len(universe))]
+    sets = list(
+        dict.fromkeys(
+            frozenset(rng.choices(universe, weights=weights, k=rng.randint(1, 12)))
+            for _ in range(600)
+        )
+    )
+    indexed = set(range(0, len(sets), 3))
+    join = SetJoin(sets, indexed=indexed)
+    found = {(i, j) for i in range(len(sets)) for j in join.similar(i)}
+    expected = {(i, j) for i, j in _brute_force(sets, SIMILARITY_THRESHOLD) if j in indexed}
+    assert len(expected) > 50
+    assert found == expected
+
+
 def test_set_join_prunes_candidates_by_prefix_size_and_position():
     # 200 sets sharing one common term and otherwise disjoint: none is near-identical to
     # another, and the common term is last in every set's order, out of every prefix.
