@@ -23,9 +23,11 @@ A wording is reduced to a TextSignature by analyze():
 
 compare() calls two wordings near-identical when the Dice similarity of their terms reaches
 SIMILARITY_THRESHOLD, and then flags a negation that only one has, a slot whose values are all
-disjoint between the sides, or dates that are all disjoint between the sides. Candidate pairs
-are found through an inverted index of terms: probe_terms() names the few terms of a wording
-that any near-identical wording must share with it.
+disjoint between the sides, or dates that are all disjoint between the sides. The incremental
+check finds candidate pairs through an inverted index of terms and pairs of terms (probes(),
+probe_terms()); the full scan joins every distinct term set at once by prefix filtering
+(SetJoin), which finds exactly the pairs at or above the threshold without comparing every
+pair.
 
 Plain Python with no Django imports, like claims.values.
 """
@@ -1252,6 +1254,7 @@ class SetJoin:
         # Sorted by size, so that a look-up reads only the sizes in its window.
         self.index = {rank: sorted(entries) for rank, entries in postings.items()}
         self.candidates = 0  # pairs of sets decided by similarity(), for the record
+        self._needed: dict[int, dict[int, int]] = {}
 
     def _ranks(self, number: int) -> list[int]:
         rank = self.rank
@@ -1269,10 +1272,12 @@ class SetJoin:
         mine = sets[number]
         # The shared terms each size of Y needs, less one: Y's terms from its position of the
         # first shared one on must number at least that many more.
-        needed = {
-            other_size: required_overlap(size, other_size, threshold) - 1
-            for other_size in range(low, high + 1)
-        }
+        needed = self._needed.get(size)
+        if needed is None:
+            needed = self._needed[size] = {
+                other_size: required_overlap(size, other_size, threshold) - 1
+                for other_size in range(low, high + 1)
+            }
         seen = {number}
         found = []
         index = self.index
