@@ -64,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--skip-verify", action="store_true", help="no --verify-n dataset")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--vocabulary",
+        choices=("adversarial", "heaps"),
+        default="adversarial",
+        help="names in text-only wordings: a fixed pool of 8,000 (adversarial: every name and "
+        "pair of names grows more common with N) or a pool that grows with the corpus as "
+        "Heaps' law has it, V = K * tokens**beta (heaps)",
+    )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     parser.add_argument(
         "--allpairs-seconds", type=float, default=60.0, help="time box of the all-pairs baseline"
@@ -157,6 +165,7 @@ from django.utils import timezone  # noqa: E402
 
 import claims.core.contradictions as rules_module  # noqa: E402
 from claims.core.contradictions import PredicateRules, block_conflicts, pair_conflict  # noqa: E402
+from claims.core.text_compare import SetJoin, conflicting, from_digest, similarity  # noqa: E402
 from claims.core.values import normalize_name  # noqa: E402
 from claims.models import Claim, ClaimTerm, Contradiction, ContradictionScan, Predicate  # noqa: E402
 from claims.services.detection import (  # noqa: E402
@@ -315,6 +324,12 @@ TEXT_NOUNS = (
 # Syllables of names in wordings, apart from those of entity names, so none is an entity's.
 NAME_SYLLABLES = "vo ne pi ro sta gu le mo ki de tho ya zen ril pa ste fi gor ve lun".split()
 N_NAMES = 8000
+# Heaps' law for the realistic vocabulary: V = K * T**beta distinct names for T running words
+# of text-only wordings (about WORDS_PER_WORDING each); K and beta within the ranges measured on
+# English news text (K 10 to 100, beta 0.4 to 0.6).
+HEAPS_K = 10
+HEAPS_BETA = 0.6
+WORDS_PER_WORDING = 16
 
 
 def past_of(verb: str) -> str:
@@ -324,18 +339,26 @@ def past_of(verb: str) -> str:
 
 
 def text_name(rank: int) -> str:
+    """Three syllables for the first 8,000 names (the adversarial pool), four past them."""
     parts = []
-    for _ in range(3):
+    syllables = 3 if rank < N_NAMES else 4
+    rank = rank if rank < N_NAMES else rank - N_NAMES
+    for _ in range(syllables):
         rank, r = divmod(rank, len(NAME_SYLLABLES))
         parts.append(NAME_SYLLABLES[r])
     return "".join(parts).capitalize()
 
 
-NAME_CUM_WEIGHTS = list(itertools.accumulate(1 / r for r in range(1, N_NAMES + 1)))
+def name_count(n: int, vocabulary: str) -> int:
+    """How many names text-only wordings draw from (Zipf) at N claims."""
+    if vocabulary == "adversarial":
+        return N_NAMES
+    tokens = round(n * TEXT_SHARE) * WORDS_PER_WORDING
+    return max(100, round(HEAPS_K * tokens**HEAPS_BETA))
 
 
-def pick_name(rng: random.Random) -> str:
-    return text_name(rng.choices(range(N_NAMES), cum_weights=NAME_CUM_WEIGHTS)[0])
+def pick_name(rng: random.Random, cum_weights: list[float]) -> str:
+    return text_name(rng.choices(range(len(cum_weights)), cum_weights=cum_weights)[0])
 
 
 TEXT_PREFIXES = ("", "", "", "Reportedly, ", "Sources said ")
@@ -369,6 +392,7 @@ class World:
     predicate_ids: list[int]
     cum_weights: list[float]  # Zipf over subjects
     group_cum_weights: list[float]  # texts name groups from a milder Zipf
+    name_cum_weights: list[float]  # texts' names: Zipf over name_count(n, vocabulary)
 
     def name_of_group(self, entity_id: int) -> str:
         return self.group_names[self.group_ids.index(entity_id)]
@@ -581,7 +605,7 @@ def claim_row(world: World, block: Block, rng: random.Random, outlier: str | Non
     wording = spec.denied if negated else spec.wording
     text = wording.format(subject=world.subject_names[block.subject], value=said, when=when)
     if rng.random() < 0.5:  # claims of one block come in different words from different people
-        text += f", {pick_name(rng)} said"
+        text += f", {pick_name(rng, world.name_cum_weights)} said"
     row["text"] = text[0].upper() + text[1:] + "."
     return row
 
@@ -610,7 +634,7 @@ def rules_of(spec: PredicateSpec) -> PredicateRules:
 class Event:
     verb: str
     landmark: str
-    names: tuple[str, str, str]
+    names: tuple[str, ...]
     noun: str
     group: int  # entity id
     count: int | None  # numeric events report a count
@@ -623,7 +647,7 @@ def event_of(world: World, place: int, k: int) -> Event:
     return Event(
         verb=rng.choice(TEXT_VERBS),
         landmark=rng.choice(TEXT_LANDMARKS),
-        names=(pick_name(rng), pick_name(rng), pick_name(rng)),
+        names=tuple(pick_name(rng, world.name_cum_weights) for _ in range(3)),
         noun=rng.choice(TEXT_NOUNS),
         group=rng.choices(world.group_ids, cum_weights=world.group_cum_weights)[0],
         count=int(10 ** rng.uniform(1.3, 3.5)) if rng.random() < 0.6 else None,
@@ -683,7 +707,7 @@ class Dataset:
     reports: dict[int, Report]  # text claims by generation index
 
 
-def load_world(n: int, seed: int) -> World:
+def load_world(n: int, seed: int, vocabulary: str = "adversarial") -> World:
     """Entities (subjects, groups, locations, with a few aliases) and predicates, inserted."""
     n_subjects = max(50, n // 50)
     subject_names = [
@@ -750,6 +774,7 @@ def load_world(n: int, seed: int) -> World:
         predicate_ids,
         cum,
         list(itertools.accumulate(1 / r**0.5 for r in range(1, len(group_ids) + 1))),
+        list(itertools.accumulate(1 / r for r in range(1, name_count(n, vocabulary) + 1))),
     )
 
 
@@ -1090,6 +1115,78 @@ def structured_examined() -> tuple[int, float]:
     return calls, time.perf_counter() - started
 
 
+def wording_groups() -> dict[str, list[tuple[int, bool, str]]]:
+    """Every stored wording by term set: [(claim id, structured, digest)]."""
+    groups: dict[str, list[tuple[int, bool, str]]] = defaultdict(list)
+    rows = (
+        Claim.objects.exclude(wording_terms="")
+        .exclude(wording_digest="")
+        .values_list(
+            "id", "subject_id", "predicate_id", "value_type", "wording_terms", "wording_digest"
+        )
+    )
+    for claim_id, subject, predicate, value_type, joined, digest in rows.iterator(20_000):
+        groups[joined].append((claim_id, is_structured(subject, predicate, value_type), digest))
+    return groups
+
+
+def text_examined() -> dict:
+    """What the scan's wording join works on (detection._text_chunk, as one chunk): the
+    distinct term sets, those holding a text-only wording, and the pairs of sets the prefix
+    filter leaves for similarity() to decide."""
+    started = time.perf_counter()
+    groups = wording_groups()
+    sets = [frozenset(joined.split(" ")) for joined in groups]
+    join = SetJoin(sets)
+    probes = [
+        number
+        for number, members in enumerate(groups.values())
+        if any(not structured for _, structured, _ in members)
+    ]
+    similar = sum(len(join.similar(number)) for number in probes)
+    return {
+        "wordings": sum(len(members) for members in groups.values()),
+        "sets": len(sets),
+        "text_sets": len(probes),
+        "set_candidates": join.candidates,
+        "similar_sets": similar,
+        "largest": max((len(members) for members in groups.values()), default=0),
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def text_all_pairs() -> tuple[set[tuple[int, int]], float]:
+    """The wording pairs all-pairs finds: every term set holding a text-only wording against
+    every term set (similarity() on each pair, no index), then every pair of their claims
+    that are not both structured decided by conflicting() one by one (no digest classes)."""
+    started = time.perf_counter()
+    groups = list(wording_groups().items())
+    sets = [frozenset(joined.split(" ")) for joined, _ in groups]
+    found: set[tuple[int, int]] = set()
+    signatures: dict[int, object] = {}
+
+    def signature(number: int, claim_id: int, digest: str):
+        if claim_id not in signatures:
+            signatures[claim_id] = from_digest(sets[number], digest)
+        return signatures[claim_id]
+
+    for g, (_, members) in enumerate(groups):
+        if all(structured for _, structured, _ in members):
+            continue
+        for h in range(len(groups)):
+            if similarity(sets[g], sets[h]) < 0.7:
+                continue
+            for a, a_structured, a_digest in members:
+                if a_structured:
+                    continue
+                for b, b_structured, b_digest in groups[h][1]:
+                    if b == a or (not b_structured and b > a):
+                        continue
+                    if conflicting(signature(g, a, a_digest), signature(h, b, b_digest)):
+                        found.add((min(a, b), max(a, b)))
+    return found, time.perf_counter() - started
+
+
 class QueryLog:
     """The queries one call runs, with their times (connection.execute_wrapper)."""
 
@@ -1196,7 +1293,7 @@ def run(n: int, opts, *, verify: bool) -> dict:
     gc.collect()
     started = time.perf_counter()
     with gc_paused():
-        world = load_world(n, opts.seed)
+        world = load_world(n, opts.seed, opts.vocabulary)
         data = generate(world, n)
     generated = time.perf_counter() - started
     with gc_paused():
@@ -1249,6 +1346,24 @@ def run(n: int, opts, *, verify: bool) -> dict:
         f"structured pairs handed to the rules by the sweep: {examined:,} "
         f"(the sweep alone, in this process, {sweep_seconds:.1f} s)"
     )
+
+    text = text_examined()
+    print(
+        f"wordings joined: {text['wordings']:,} in {text['sets']:,} distinct term sets "
+        f"({text['text_sets']:,} with a text-only wording; the largest set said "
+        f"{text['largest']:,} times); pairs of sets the prefix filter left: "
+        f"{text['set_candidates']:,}, near-identical {text['similar_sets']:,} "
+        f"(the join alone, in this process, {text['seconds']:.1f} s)"
+    )
+    text_same = None
+    if verify:
+        brute, brute_seconds = text_all_pairs()
+        text_same = brute == found_text
+        print(
+            f"wording all-pairs ran to the end in {brute_seconds:.1f} s: same pairs: "
+            f"{'yes' if text_same else 'NO'} ({len(brute):,} by all-pairs, {len(found_text):,} "
+            f"by the scan)"
+        )
 
     pairs = all_pairs(None if verify else opts.allpairs_seconds)
     same = None
@@ -1314,6 +1429,8 @@ def run(n: int, opts, *, verify: bool) -> dict:
         "flags": record.pairs_found,
         "flags_now": flags,
         "same": same,
+        "text_same": text_same,
+        "text": text,
     }
 
 
@@ -1338,6 +1455,15 @@ def main() -> None:
     results.append(run(OPTS.n, OPTS, verify=False))
     idle = run_child()[2]
 
+    print(f"\nvocabulary of text-only wordings: {OPTS.vocabulary}")
+    for r in results:
+        t = r["text"]
+        print(
+            f"  {r['n']:,} claims: {name_count(r['n'], OPTS.vocabulary):,} names; "
+            f"{t['sets']:,} term sets ({t['text_sets']:,} with text-only wordings), "
+            f"{t['set_candidates']:,} set pairs left by the prefix filter, "
+            f"{r['candidates']:,} digest pairs decided by the scan"
+        )
     print()
     print(
         "| N | incremental median / p99 (ms) | baseline per claim (ms) | full scan (s) "
@@ -1367,8 +1493,9 @@ def main() -> None:
         if r["same"] is not None:
             count = len(r["pairs"]["found"])
             print(
-                f"verification at {r['n']:,} claims: same pairs: "
-                f"{'yes' if r['same'] else 'NO'} ({count:,} pairs)"
+                f"verification at {r['n']:,} claims: same structured pairs: "
+                f"{'yes' if r['same'] else 'NO'} ({count:,} pairs); same wording pairs: "
+                f"{'yes' if r['text_same'] else 'NO'}"
             )
     print(
         "bench process peak RSS: "

@@ -23,22 +23,25 @@ A wording is reduced to a TextSignature by analyze():
 
 compare() calls two wordings near-identical when the Dice similarity of their terms reaches
 SIMILARITY_THRESHOLD, and then flags a negation that only one has, a slot whose values are all
-disjoint between the sides, or dates that are all disjoint between the sides. Candidate pairs
-are found through an inverted index of terms: probe_terms() names the few terms of a wording
-that any near-identical wording must share with it.
+disjoint between the sides, or dates that are all disjoint between the sides. The incremental
+check finds candidate pairs through an inverted index of terms and pairs of terms (probes(),
+probe_terms()); the full scan joins every distinct term set at once by prefix filtering
+(SetJoin), which finds exactly the pairs at or above the threshold without comparing every
+pair.
 
 Plain Python with no Django imports, like claims.values.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -74,10 +77,13 @@ __all__ = [
     "from_digest",
     "PAIR_INDEX_MAX_TERMS",
     "Probe",
+    "SetJoin",
     "index_keys",
     "pair_key",
+    "prefix_length",
     "probe_terms",
     "probes",
+    "required_overlap",
     "similarity",
     "size_window",
     "terms",
@@ -1180,6 +1186,121 @@ def probes(
         bottom = max(low, PAIR_INDEX_MAX_TERMS + 1)
         found += [Probe(term, bottom, high) for term in probe_terms(terms, frequency, threshold)]
     return found
+
+
+def prefix_length(size: int, threshold: float = SIMILARITY_THRESHOLD) -> int:
+    """How many of a set's first terms (in a join's order, SetJoin) any near-identical set must
+    share one of: |X| - m + 1 with m = ceil(t|X|/(2-t)), the overlap every near-identical Y has
+    with X (probe_terms). If X and Y share c >= m terms, the first of them in the order, w, has
+    at most |X| - c terms of X before it (none of them in Y), so it lies within the first
+    |X| - m + 1 of X, and likewise of Y: both prefixes hold w. m is rounded down by a hair
+    against float error (a longer prefix is safe)."""
+    if size <= 0:
+        return 0
+    shared = max(1, math.ceil(threshold * size / (2 - threshold) - 1e-9))
+    return min(size, size - shared + 1)
+
+
+def required_overlap(size_a: int, size_b: int, threshold: float = SIMILARITY_THRESHOLD) -> int:
+    """The fewest shared terms with which sets of these sizes reach the threshold:
+    2c/(|A|+|B|) >= t means c >= t(|A|+|B|)/2 (rounded down by a hair: a lower bound is safe)."""
+    return max(1, math.ceil(threshold * (size_a + size_b) / 2 - 1e-9))
+
+
+class SetJoin:
+    """The near-identical pairs among distinct term sets, found by prefix filtering.
+
+    An exact set-similarity join (All-Pairs, PPJoin): the terms are put in one order for the
+    whole join, rarest first (the number of sets holding a term, ties broken by the term);
+    the indexed sets (all, or those given) are indexed by their first prefix_length() terms
+    only; a set X looks up its own prefix and meets exactly the indexed sets Y whose prefix
+    shares a term with it, which includes every Y near-identical to X (prefix_length).
+    Candidates are narrowed before any intersection: Y's size must lie in size_window(|X|)
+    (the posting lists are sorted by size and cut by bisection), and at the first term they
+    share, w at positions i of X and j of Y, every shared term lies at or after w in both, so
+    they share at most 1 + min(|X|-i-1, |Y|-j-1) terms (positional filtering, PPJoin); below
+    required_overlap() Y is dropped. The rest are decided by similarity() itself, so the
+    pairs are exactly those at or above the threshold.
+
+    Any fixed order would be exact; rarity makes the prefixes' posting lists short: a term
+    held by most sets lands in the prefix of only the sets made of common terms.
+    """
+
+    def __init__(
+        self,
+        sets: Sequence[frozenset[str]],
+        threshold: float = SIMILARITY_THRESHOLD,
+        *,
+        indexed: Iterable[int] | None = None,
+    ) -> None:
+        if not 0 < threshold <= 1:
+            raise ValueError(f"a set join needs a threshold in (0, 1], not {threshold!r}")
+        self.sets = sets
+        self.threshold = threshold
+        frequency: dict[str, int] = {}
+        for terms_of_set in sets:
+            for term in terms_of_set:
+                frequency[term] = frequency.get(term, 0) + 1
+        self.rank = {
+            term: position
+            for position, term in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))
+        }
+        postings: dict[int, list[tuple[int, int, int]]] = {}
+        for number in range(len(sets)) if indexed is None else indexed:
+            ranks = self._ranks(number)
+            size = len(ranks)
+            for position in range(prefix_length(size, threshold)):
+                postings.setdefault(ranks[position], []).append((size, number, position))
+        # Sorted by size, so that a look-up reads only the sizes in its window.
+        self.index = {rank: sorted(entries) for rank, entries in postings.items()}
+        self.candidates = 0  # pairs of sets decided by similarity(), for the record
+        self._needed: dict[int, dict[int, int]] = {}
+
+    def _ranks(self, number: int) -> list[int]:
+        rank = self.rank
+        return sorted(rank[term] for term in self.sets[number])
+
+    def similar(self, number: int) -> list[int]:
+        """The indexed sets, other than sets[number], near-identical to it (in no order)."""
+        x = self._ranks(number)
+        size = len(x)
+        if not size:
+            return []
+        threshold = self.threshold
+        low, high = size_window(size, threshold)
+        sets = self.sets
+        mine = sets[number]
+        # The shared terms each size of Y needs, less one: Y's terms from its position of the
+        # first shared one on must number at least that many more.
+        needed = self._needed.get(size)
+        if needed is None:
+            needed = self._needed[size] = {
+                other_size: required_overlap(size, other_size, threshold) - 1
+                for other_size in range(low, high + 1)
+            }
+        seen = {number}
+        found = []
+        index = self.index
+        for position in range(prefix_length(size, threshold)):
+            entries = index.get(x[position])
+            if not entries:
+                continue
+            left = size - position - 1  # X's terms after this one
+            for k in range(bisect.bisect_left(entries, (low,)), len(entries)):
+                other_size, other, other_position = entries[k]
+                if other_size > high:
+                    break
+                if other in seen:
+                    continue
+                # Met first here, at the first term they share (see the class docstring).
+                seen.add(other)
+                need = needed[other_size]
+                if left < need or other_size - other_position - 1 < need:
+                    continue
+                self.candidates += 1
+                if similarity(mine, sets[other]) >= threshold:
+                    found.append(other)
+        return found
 
 
 # --- comparison ----------------------------------------------------------------------------------

@@ -862,8 +862,6 @@ def _text_batch(
     found: Found,
     probes: dict[int, _Wording],
     frequencies: _TermFrequencies,
-    *,
-    pairs_once: bool,
 ) -> None:
     """Compare the wording of each probe with the wordings that may be near-identical to it.
 
@@ -871,10 +869,9 @@ def _text_batch(
     of the probe's look-ups (text_compare.probes: pairs of its terms and its rarest terms, under
     one of which any near-identical wording is listed) with a number of terms in the look-up's
     range, and text-only ones only for a structured probe (two structured claims are compared
-    by value alone, spec: "Contradictions"). With pairs_once (a scan, where every text-only
-    claim is a probe) a pair of text-only claims is compared from its higher id only.
-    Decisions are taken on stored digests; only the pairs in conflict are read again, to be
-    explained.
+    by value alone, spec: "Contradictions"). The incremental check's way (claims_check); the
+    scan joins every wording at once instead (_text_chunk). Decisions are taken on stored
+    digests; only the pairs in conflict are read again, to be explained.
     """
     probes = {claim_id: w for claim_id, w in probes.items() if w.terms and w.digest}
     if not probes:
@@ -907,11 +904,7 @@ def _text_batch(
         candidates = set()
         for lookup in probe_lookups:
             for claim_id, size, text_only in postings[lookup.key]:
-                if (
-                    lookup.low <= size <= lookup.high
-                    and (text_only or not probe.structured)
-                    and not (pairs_once and text_only and claim_id >= probe_id)
-                ):
+                if lookup.low <= size <= lookup.high and (text_only or not probe.structured):
                     candidates.add(claim_id)
         candidates.discard(probe_id)
         candidates_of[probe_id] = candidates
@@ -966,7 +959,7 @@ def text_candidates_check(found: Found, claim_ids: Collection[int]) -> None:
     probes = _wordings(claim_ids)
     frequencies = _TermFrequencies()
     for batch in chunked(sorted(probes), TEXT_BATCH):
-        _text_batch(found, {i: probes[i] for i in batch}, frequencies, pairs_once=False)
+        _text_batch(found, {i: probes[i] for i in batch}, frequencies)
 
 
 # The claim rows a check reads: what the rules read, its mark, and its predicate's rules.
@@ -1246,16 +1239,149 @@ def _structured_chunk(chunk: ContradictionScanChunk, found: Found) -> None:
             found.add(a, b, kind, STRUCTURED_DETECTOR)
 
 
+@dataclass
+class _DigestClass:
+    """The claims of one term set with one digest: conflicting() decides them alike."""
+
+    digest: str
+    text_only: list[int] = field(default_factory=list)  # ids, ascending
+    structured: list[int] = field(default_factory=list)
+    signature: text_compare.TextSignature | None = None
+
+
+def _digest_classes(members: Iterable[tuple[int, bool, str]]) -> list[_DigestClass]:
+    classes: dict[str, _DigestClass] = {}
+    for claim_id, text_only, digest in members:
+        kind = classes.get(digest)
+        if kind is None:
+            kind = classes[digest] = _DigestClass(digest)
+        (kind.text_only if text_only else kind.structured).append(claim_id)
+    return list(classes.values())
+
+
+@dataclass
+class _ScanWordings:
+    """A scan's wordings grouped by term set, and which sets are near-identical to the sets of
+    text-only wordings: read and joined once per process and scan, at its first text chunk."""
+
+    scan: tuple[int, datetime.datetime | None]  # id and start: ids may be used again
+    sets: list[frozenset[str] | None]  # None: a set no text-only wording can meet
+    members: list[list[tuple[int, bool, str]] | None]  # (id, text-only, digest), ids ascending
+    similar: dict[int, list[int]]  # a set with text-only wordings -> the sets near-identical
+    empty_text_only: list[int]  # text-only claims whose wording has no terms
+
+
+_scan_wordings_state: dict = {}
+
+
+def _scan_wordings(scan: ContradictionScan) -> _ScanWordings:
+    """The wordings of the scan: every chunk of it in this process shares one read and one
+    join (text_compare.SetJoin, which indexes the sets holding a text-only wording and looks
+    up every set). A wording changed after the read is checked by its own check
+    (claims_changed), as a wording changed after its chunk ran would be."""
+    key = (scan.pk, scan.started_at)
+    cached = _scan_wordings_state.get("wordings")
+    if cached is not None and cached.scan == key:
+        return cached
+    _scan_wordings_state.clear()  # the previous scan's, before this one's is read
+    by_terms: dict[str, list[tuple[int, bool, str]]] = {}
+    digests: dict[str, str] = {}  # one string per distinct digest
+    empty_text_only: list[int] = []
+    table = Claim._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, NOT (subject_id IS NOT NULL AND predicate_id IS NOT NULL "  # noqa: S608
+            f"AND value_type <> ''), wording_terms, wording_digest FROM {table} ORDER BY id"
+        )
+        while rows := cursor.fetchmany(20_000):
+            for claim_id, text_only, joined, digest in rows:
+                if not joined or not digest:
+                    if text_only:
+                        empty_text_only.append(claim_id)
+                    continue
+                digest = digests.setdefault(digest, digest)
+                members = by_terms.get(joined)
+                if members is None:
+                    by_terms[joined] = [(claim_id, bool(text_only), digest)]
+                else:
+                    members.append((claim_id, bool(text_only), digest))
+    del digests
+    members_of: list[list[tuple[int, bool, str]] | None] = list(by_terms.values())
+    sets: list[frozenset[str] | None] = [
+        frozenset(joined.split(TERM_SEPARATOR)) for joined in by_terms
+    ]
+    del by_terms
+    texts = [n for n, members in enumerate(members_of) if any(m[1] for m in members)]
+    join = text_compare.SetJoin(sets, indexed=texts)
+    similar: dict[int, list[int]] = {n: [] for n in texts}
+    for number in range(len(sets)):
+        for text in join.similar(number):
+            similar[text].append(number)
+    del join
+    needed = set(texts).union(*similar.values())
+    for number in range(len(sets)):
+        if number not in needed:
+            sets[number] = members_of[number] = None
+    wordings = _ScanWordings(key, sets, members_of, similar, empty_text_only)
+    _scan_wordings_state["wordings"] = wordings
+    return wordings
+
+
 def _text_chunk(chunk: ContradictionScanChunk, found: Found) -> None:
-    probe_ids = list(
-        Claim.objects.filter(_text_only(), id__gte=chunk.first_id, id__lte=chunk.last_id)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    found.claims += len(probe_ids)
-    frequencies = _TermFrequencies()
-    for batch in chunked(probe_ids, TEXT_BATCH):
-        _text_batch(found, _wordings(batch), frequencies, pairs_once=True)
+    """Compare the wordings of the chunk's text-only claims with every wording that may be
+    near-identical to theirs.
+
+    Wordings are grouped by term set (a template said 10,000 times is one group), and the sets
+    are joined exactly (_scan_wordings). Within a pair of near-identical sets (a set and itself
+    included) the claims are decided per distinct digest, as conflicting() reads nothing else;
+    the claims of a pair of digests in conflict are all flagged. A text-only claim is compared
+    with structured ones and with text-only ones of lower id (so a pair of text-only claims is
+    compared once in a scan); two structured claims are compared by value alone (spec:
+    "Contradictions"). Only the pairs in conflict are read again, to be explained.
+    """
+    first, last = chunk.first_id, chunk.last_id
+    wordings = _scan_wordings(chunk.scan)
+    sets, members_of = wordings.sets, wordings.members
+    found.claims += sum(1 for i in wordings.empty_text_only if first <= i <= last)
+    classes: dict[int, list[_DigestClass]] = {}
+
+    def classes_of(number: int) -> list[_DigestClass]:
+        if number not in classes:
+            classes[number] = _digest_classes(members_of[number])
+        return classes[number]
+
+    def signature(number: int, kind: _DigestClass) -> text_compare.TextSignature:
+        if kind.signature is None:
+            kind.signature = text_compare.from_digest(sets[number], kind.digest)
+        return kind.signature
+
+    in_conflict = []
+    for number, partners in wordings.similar.items():
+        members = members_of[number]
+        if members[0][0] > last or members[-1][0] < first:
+            continue
+        mine = _digest_classes(m for m in members if m[1] and first <= m[0] <= last)
+        found.claims += sum(len(kind.text_only) for kind in mine)
+        for other in [number, *partners]:
+            for kind in mine:
+                for theirs in classes_of(other):
+                    # Whether any claim of theirs is to be compared with one of ours here.
+                    if not theirs.structured and not (
+                        theirs.text_only and theirs.text_only[0] < kind.text_only[-1]
+                    ):
+                        continue
+                    found.compared += 1
+                    if not text_compare.conflicting(
+                        signature(number, kind), signature(other, theirs)
+                    ):
+                        continue
+                    for a in kind.text_only:
+                        in_conflict += [(a, b) for b in theirs.structured]
+                        for b in theirs.text_only:
+                            if b >= a:
+                                break
+                            in_conflict.append((a, b))
+    _explain_wordings(found, in_conflict)
 
 
 def scan_run_chunk(*, chunk_id: int) -> bool:
@@ -1313,6 +1439,7 @@ def _scan_finish_if_done(scan_id: int) -> bool:
         )
         if not finished:
             return False
+        _scan_wordings_state.clear()  # this process's copy of the scan's wordings
         # Every pair still true was seen again by this scan (its last_detected_at is at least
         # the scan's start); checks that ran meanwhile stamped theirs later still.
         unseen = Contradiction.objects.filter(

@@ -4,6 +4,7 @@ importer, the incremental check, the full scan, and the lifecycle of a flag."""
 import copy
 import datetime
 import io
+import itertools
 import json
 import random
 
@@ -1068,3 +1069,54 @@ def test_a_scan_in_many_chunks_finds_what_one_chunk_finds(settings, monkeypatch)
     report = detection.scan_run_here(requested_by="test")
     assert report.scan.chunks_total > 2
     assert {(f.claim_a_id, f.claim_b_id, f.kind) for f in Contradiction.objects.all()} == one
+
+
+# --- the scan's wording join ------------------------------------------------------------------
+
+
+def _wording_pairs_by_brute_force() -> set[frozenset]:
+    """Every pair of claims (not both structured) whose wordings compare() flags."""
+    matcher = detection.alias_matcher()
+    claims = list(Claim.objects.values_list("key", "text", "subject_id", "predicate_id"))
+    signatures = {key: text_compare.analyze(text, matcher) for key, text, _, _ in claims}
+    structured = {key for key, _, subject, predicate in claims if subject and predicate}
+    return {
+        frozenset((a, b))
+        for (a, *_), (b, *_) in itertools.combinations(claims, 2)
+        if not (a in structured and b in structured)
+        and text_compare.compare(signatures[a], signatures[b]) is not None
+    }
+
+
+@pytest.mark.parametrize("chunk_claims", [1000, 7])
+def test_a_scan_flags_exactly_the_wording_pairs_of_all_pairs(settings, chunk_claims):
+    # A template said many times with a few numbers and a negation (one group of identical
+    # term sets, a handful of digests), near variants of it (another group, near-identical),
+    # structured claims worded alike, and unrelated wordings; in one text chunk and in many
+    # (a pair of text-only claims is compared in the chunk of its higher id).
+    settings.CONTRADICTION_TEXT_CHUNK_CLAIMS = chunk_claims
+    numbers = ["400", "150", "at least 400", "about 150", "400", "150", "90"]
+    records = [
+        claim(f"t{n}", f"{number} ISIS fighters managed to escape Sirte.")
+        for n, number in enumerate(numbers * 3)
+    ]
+    records += [
+        claim("neg", "ISIS fighters did not manage to escape Sirte."),
+        claim("variant", "Only 150 ISIS fighters managed to escape from Sirte by sea."),
+        claim(
+            "s1", "400 ISIS fighters managed to escape Sirte.", "sirte", "escaped", quantity("400")
+        ),
+        claim(
+            "s2", "150 ISIS fighters managed to escape Sirte.", "sirte", "escaped", quantity("150")
+        ),
+        claim("other", "The airport of Derna had 150 guards."),
+        claim("other2", "The airport of Derna had 400 guards."),
+    ]
+    load(*records)
+    text_flags = {pair for pair, flag in flagged().items() if flag.detected_by == "text/1"}
+    expected = _wording_pairs_by_brute_force()
+    assert text_flags == expected
+    assert len(expected) > 100
+    scan = ContradictionScan.objects.latest("id")
+    # Decided per distinct digest of each group, not per pair of claims.
+    assert scan.candidates_compared < len(expected)

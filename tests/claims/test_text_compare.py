@@ -15,6 +15,7 @@ from claims.core.text_compare import (
     SIMILARITY_THRESHOLD,
     AliasMatcher,
     Probe,
+    SetJoin,
     TextConflict,
     analyze,
     compare,
@@ -23,8 +24,10 @@ from claims.core.text_compare import (
     from_digest,
     index_keys,
     pair_key,
+    prefix_length,
     probe_terms,
     probes,
+    required_overlap,
     similarity,
     size_window,
     terms,
@@ -703,6 +706,104 @@ def test_probes_pair_common_terms_and_look_up_long_wordings_by_terms():
     assert [p.key for p in long] == probe_terms(x, frequency)
     assert {(p.low, p.high) for p in long} == {(PAIR_INDEX_MAX_TERMS + 1, 14)}
     assert probes(frozenset(), frequency) == []
+
+
+# --- the set join (prefix filtering) -------------------------------------------------------------
+
+
+def _brute_force(sets, threshold):
+    return {
+        (i, j)
+        for i, x in enumerate(sets)
+        for j, y in enumerate(sets)
+        if i != j and similarity(x, y) >= threshold
+    }
+
+
+def _joined(sets, threshold):
+    join = SetJoin(sets, threshold)
+    return {(i, j) for i in range(len(sets)) for j in join.similar(i)}
+
+
+@pytest.mark.parametrize("threshold", [0.5, 2 / 3, SIMILARITY_THRESHOLD, 0.75, 0.8, 1.0])
+def test_set_join_finds_exactly_the_near_identical_subsets_of_a_small_universe(threshold):
+    # Every subset of 7 terms against every other: all sizes, and so every size boundary of
+    # the window and of the prefix, under the join's own order.
+    universe = "abcdefg"
+    subsets = [
+        frozenset(combination)
+        for size in range(len(universe) + 1)
+        for combination in itertools.combinations(universe, size)
+    ]
+    assert _joined(subsets, threshold) == _brute_force(subsets, threshold)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_set_join_agrees_with_brute_force_on_random_sets_with_skewed_terms(seed):
+    # Sets of 1 to 30 terms drawn from a skewed vocabulary (a few terms in most sets), with
+    # variants of them (terms dropped, added, swapped), so many pairs sit at the threshold.
+    rng = random.Random(seed)  # noqa: S311 (test data)
+    universe = [f"w{n}" for n in range(80)]
+    weights = [1 / (rank + 1) for rank in range(len(universe))]
+    sets = []
+    for _ in range(150):
+        size = rng.randint(1, 30)
+        x = frozenset(rng.choices(universe, weights=weights, k=size))
+        sets.append(x)
+        kept = rng.sample(sorted(x), max(1, len(x) - rng.randint(0, 3)))
+        sets.append(frozenset(kept) | set(rng.sample(universe, rng.randint(0, 3))))
+    sets = list(dict.fromkeys(sets))  # distinct, as the scan groups them
+    expected = _brute_force(sets, SIMILARITY_THRESHOLD)
+    assert len(expected) > 100
+    assert _joined(sets, SIMILARITY_THRESHOLD) == expected
+
+
+def test_set_join_of_indexed_sets_finds_every_set_near_identical_to_them():
+    # The scan indexes the term sets of text-only wordings only and looks up every set.
+    rng = random.Random(11)  # noqa: S311 (test data)
+    universe = [f"w{n}" for n in range(40)]
+    weights = [1 / (rank + 1) for rank in range(len(universe))]
+    sets = list(
+        dict.fromkeys(
+            frozenset(rng.choices(universe, weights=weights, k=rng.randint(1, 12)))
+            for _ in range(600)
+        )
+    )
+    indexed = set(range(0, len(sets), 3))
+    join = SetJoin(sets, indexed=indexed)
+    found = {(i, j) for i in range(len(sets)) for j in join.similar(i)}
+    expected = {(i, j) for i, j in _brute_force(sets, SIMILARITY_THRESHOLD) if j in indexed}
+    assert len(expected) > 50
+    assert found == expected
+
+
+def test_set_join_prunes_candidates_by_prefix_size_and_position():
+    # 200 sets sharing one common term and otherwise disjoint: none is near-identical to
+    # another, and the common term is last in every set's order, out of every prefix.
+    sets = [frozenset({"common", f"a{n}", f"b{n}", f"c{n}"}) for n in range(200)]
+    join = SetJoin(sets)
+    assert all(join.similar(i) == [] for i in range(len(sets)))
+    assert join.candidates == 0
+    # Sizes far apart never reach the threshold, so are not candidates either.
+    join = SetJoin([frozenset("ab"), frozenset("abcdefgh")])
+    assert join.similar(0) == [] and join.candidates == 0
+
+
+def test_prefix_length_and_required_overlap_at_their_boundaries():
+    assert prefix_length(0) == 0
+    assert prefix_length(1) == 1
+    # |X| = 5: any near-identical Y shares 3 terms, so one of the first 3 (see probe_terms).
+    assert prefix_length(5) == 3
+    assert [prefix_length(n) for n in range(1, 11)] == [
+        _expected_probe_count(n, SIMILARITY_THRESHOLD) for n in range(1, 11)
+    ]
+    # 2c/(a+b) >= 0.7: sizes 3 and 4 need 3 shared (2.45 rounded up); 5 and 5 need 4.
+    assert required_overlap(3, 4) == 3
+    assert required_overlap(5, 5) == 4
+    # At exactly the threshold (2*7/20 = 0.7) the bound must not exceed the overlap.
+    assert required_overlap(10, 10) == 7
+    with pytest.raises(ValueError, match="threshold"):
+        SetJoin([frozenset("a")], 0)
 
 
 # --- digests -------------------------------------------------------------------------------------
