@@ -169,8 +169,16 @@ def contradictions_for_report(filters: ContradictionFilters = ContradictionFilte
     )
 
 
+def _unstorable(reference: str) -> bool:
+    """A reference no stored key or name can equal: it holds a NUL (which PostgreSQL refuses in
+    text and would turn a look-up into a 500)."""
+    return "\x00" in reference
+
+
 def entity_ids_named(reference: str) -> list[int]:
     """Ids of the entities whose key, name or alias is `reference` (names compared normalised)."""
+    if _unstorable(reference):
+        return []
     normalized = values.normalize_name(reference)
     return list(
         Entity.objects.filter(
@@ -185,6 +193,8 @@ def entity_ids_matching(reference: str) -> list[int]:
     """Ids of the entities `reference` names (entity_ids_named) and of those whose name or an
     alias contains it once normalised: "Sirte" finds the Battle of Sirte (2016) as well as
     Sirte, "Daesh" the Islamic State. What a person means when typing in a filter box."""
+    if _unstorable(reference):
+        return []
     exact = entity_ids_named(reference)
     normalized = values.normalize_name(reference)
     if not normalized:
@@ -213,6 +223,8 @@ def entity_names_with_contradictions() -> list[str]:
 
 def outlet_ids_named(reference: str) -> list[int]:
     """Ids of the outlets whose key is `reference` or whose name is, ignoring case."""
+    if _unstorable(reference):
+        return []
     return list(
         Outlet.objects.filter(Q(key=reference) | Q(name__iexact=reference)).values_list(
             "id", flat=True
@@ -493,6 +505,8 @@ def claims_with_appearances():
 
 def predicate_ids_named(reference: str) -> list[int]:
     """Ids of the predicates whose key, name or alias is `reference` (names normalised)."""
+    if _unstorable(reference):
+        return []
     normalized = values.normalize_name(reference)
     return list(
         Predicate.objects.filter(

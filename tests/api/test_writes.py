@@ -254,3 +254,27 @@ def test_a_reference_that_cannot_be_a_key_is_a_400_not_a_database_error(editor_c
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["path"] == "cites"
+
+
+@pytest.mark.parametrize("field", ["subject", "predicate", "speaker"])
+def test_a_name_holding_a_nul_is_a_400_naming_its_field_not_a_database_error(editor_client, field):
+    source = SourceFactory()
+    body = {"text": "They held the road.", "appearances": [{"source": source.key}]}
+    if field == "speaker":
+        body["appearances"][0]["speaker"] = "a\u0000commander"
+    else:
+        body[field] = "Islamic\u0000State"
+
+    response = editor_client.post("/api/v1/claims/", body, format="json")
+
+    assert response.status_code == 400
+    assert field in str(response.json())
+    assert not Claim.objects.exists()
+
+
+@pytest.mark.parametrize("parameter", ["subject", "predicate", "outlet"])
+def test_a_filter_holding_a_nul_is_a_400_naming_it(client, parameter):
+    response = client.get("/api/v1/facts/", {parameter: "Islamic\u0000State"})
+
+    assert response.status_code == 400
+    assert parameter in str(response.json())
