@@ -22,6 +22,7 @@ import itertools
 import logging
 import multiprocessing
 import operator
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -343,6 +344,9 @@ class WordingIndexer:
             processes < 2
             or len(todo) < self.PARALLEL_MIN_WORDINGS
             or multiprocessing.current_process().daemon  # a Celery pool process: no children
+            # Forking a process with other threads (a threaded web worker, runserver) copies
+            # locks they may hold: analyse in this process instead.
+            or threading.active_count() > 1
             or "fork" not in multiprocessing.get_all_start_methods()
         ):
             return  # analysed one by one, when asked for

@@ -10,6 +10,7 @@ every history entry holds the row as written, with the user and the reason.
 import copy
 import datetime
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from django.db.models import Q
 
 import tracker.timings as timings
 from claims.models import Appearance, Claim, ClaimTerm
+from claims.services import detection
 from claims.services.claimsets import IMPORTED, import_claimset
 from claims.services.detection import WordingIndexer, claim_holds_refresh, claim_terms_refresh
 from sources.models import Outlet
@@ -165,12 +167,32 @@ def test_wordings_analysed_side_by_side_are_indexed_as_one_by_one(libya, monkeyp
 
     settings.IMPORT_ANALYSIS_PROCESSES = 2
     monkeypatch.setattr(WordingIndexer, "PARALLEL_MIN_WORDINGS", 1)
+    # Threads an earlier test left running (a live server) would keep it in this process.
+    monkeypatch.setattr(detection.threading, "active_count", lambda: 1)
     with timings.collecting() as collected:
         import_claimset(mixed(libya))
 
     assert "wording analysis, side by side" in collected.phases  # it did run side by side
     assert "wording analysis" not in collected.phases  # and left nothing to analyse after
     assert derived_state() == one_by_one
+
+
+def test_a_process_with_other_threads_analyses_its_wordings_itself(libya, monkeypatch, settings):
+    """Forking copies the locks other threads hold (a threaded web worker): no fork then."""
+    settings.IMPORT_ANALYSIS_PROCESSES = 2
+    monkeypatch.setattr(WordingIndexer, "PARALLEL_MIN_WORDINGS", 1)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with timings.collecting() as collected:
+            import_claimset(mixed(libya))
+    finally:
+        release.set()
+        other.join()
+
+    assert "wording analysis, side by side" not in collected.phases
+    assert "wording analysis" in collected.phases
 
 
 def test_a_stored_sources_new_date_moves_the_time_its_unchanged_claims_hold(libya):
