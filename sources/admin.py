@@ -89,7 +89,22 @@ class ComputedColumnsForm(forms.ModelForm):
                 self.add_error(field, message.format(value=getattr(self.instance, column)))
 
 
-class NormalizedAliasFormSet(forms.BaseInlineFormSet):
+class ServiceSavedFormSet(forms.BaseInlineFormSet):
+    """An inline formset whose rows a service writes together with their parent record: the
+    formset itself is never saved, and says afterwards what changed."""
+
+    def record_changes(self) -> None:
+        """What ModelAdmin's change message reads from a formset that saved itself."""
+        self.new_objects = [f.instance for f in self.extra_forms if f.has_changed()]
+        self.changed_objects = [
+            (f.instance, f.changed_data)
+            for f in self.initial_forms
+            if f.has_changed() and not self._should_delete_form(f)
+        ]
+        self.deleted_objects = [f.instance for f in self.deleted_forms]
+
+
+class NormalizedAliasFormSet(ServiceSavedFormSet):
     """Refuses two aliases of one record that are the same once normalised ("ISIS", "Isis").
 
     The per-record unique constraint on the normalized column is not checked by the forms (the
@@ -120,16 +135,6 @@ class NormalizedAliasFormSet(forms.BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data.get("name") and not self._should_delete_form(form)
         ]
-
-    def record_changes(self) -> None:
-        """What ModelAdmin's change message reads from a formset that saved itself."""
-        self.new_objects = [f.instance for f in self.extra_forms if f.has_changed()]
-        self.changed_objects = [
-            (f.instance, f.changed_data)
-            for f in self.initial_forms
-            if f.has_changed() and not self._should_delete_form(f)
-        ]
-        self.deleted_objects = [f.instance for f in self.deleted_forms]
 
 
 class SavedWithAliasesMixin:
@@ -467,7 +472,7 @@ class SourceLinkForm(forms.ModelForm):
         return cleaned_data
 
 
-class SourceLinkFormSet(forms.BaseInlineFormSet):
+class SourceLinkFormSet(ServiceSavedFormSet):
     """The inline rows of a source's citations or corrections. They are not saved by the
     formset: the source's service replaces the links (and re-checks the claims they touch)."""
 
@@ -479,16 +484,6 @@ class SourceLinkFormSet(forms.BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data.get(linked_field) and not self._should_delete_form(form)
         ]
-
-    def record_changes(self) -> None:
-        """What ModelAdmin's change message reads from a formset that saved itself."""
-        self.new_objects = [f.instance for f in self.extra_forms if f.has_changed()]
-        self.changed_objects = [
-            (f.instance, f.changed_data)
-            for f in self.initial_forms
-            if f.has_changed() and not self._should_delete_form(f)
-        ]
-        self.deleted_objects = [f.instance for f in self.deleted_forms]
 
 
 class SourceCitationForm(SourceLinkForm):
